@@ -1,0 +1,290 @@
+import { CheckFailure, ENVIRONMENT_CODES, LearnerError } from "../errors.ts";
+import type { Launcher, RunningServer } from "../runner/launcher.ts";
+import { createHttpClient } from "./http-client.ts";
+import type { LessonResult, StepResult, StepStatus } from "./results.ts";
+import { openSse } from "./sse-client.ts";
+import type { Transcript } from "./transcript.ts";
+import type { LessonChecker, SseClient, Step, StepContext, Timers, WsClient } from "./types.ts";
+import { openWs } from "./ws-client.ts";
+
+/** The lesson being checked, as the reporters name it. */
+export interface LessonInfo {
+  number: number;
+  slug: string;
+  title: string;
+}
+
+/** Callbacks through which a run reports progress (reporters implement them). */
+export interface HarnessEvents {
+  onStepStart?(lesson: LessonInfo, step: { slug: string; title: string }): void;
+  onStepResult?(lesson: LessonInfo, result: StepResult): void;
+}
+
+/** The implicit first step of every lesson with a server. */
+export const START_STEP = {
+  slug: "server-starts",
+  title: "Your server starts and listens on PORT",
+  hint: "Start the server with serve({ fetch: app.fetch, port }) in src/server.ts, reading the port from process.env.PORT (default 3000). Run `npm run dev` in your workspace to see the error yourself.",
+};
+
+const DEFAULT_TIMEOUT = 5000;
+
+/**
+ * Runs a lesson's steps in order against freshly started learner servers, stops
+ * at the first failure, reports each step, and always tears everything down.
+ */
+export async function runChecker(opts: {
+  lesson: LessonInfo;
+  checker: LessonChecker;
+  launcher?: Launcher;
+  transcript: Transcript;
+  timers: Timers;
+  redis?: StepContext["redis"];
+  workspace: string;
+  events?: HarnessEvents;
+}): Promise<LessonResult> {
+  const { lesson, checker, launcher, transcript, events } = opts;
+  const t0 = performance.now();
+  const steps: StepResult[] = [];
+  const teardown: (() => unknown)[] = [];
+  const sseClients: SseClient[] = [];
+  const wsClients: WsClient[] = [];
+  let stepSignal: AbortSignal | undefined;
+  const state = new Map<string, unknown>();
+  const log = transcript.logger("tester");
+  const actors = new Map<string, number>();
+  const uniqueName = (base: string) => {
+    const n = (actors.get(base) ?? 0) + 1;
+    actors.set(base, n);
+    return `${base}-${n}`;
+  };
+
+  const needServer = checker.server !== false;
+  const firstServer = (): RunningServer => {
+    const s = launcher?.servers[0];
+    if (!s) throw new Error("This lesson's checker has no server to talk to (server: false).");
+    return s;
+  };
+
+  const ctx: StepContext = {
+    log,
+    actor: (name) => transcript.logger(name),
+    get server() {
+      return firstServer();
+    },
+    get servers() {
+      return launcher?.servers ?? [];
+    },
+    startServer: async (name, env) => {
+      if (!launcher) throw new Error("startServer needs a launcher");
+      return launcher.launch(name, env);
+    },
+    http: createHttpClient({
+      logger: transcript.logger("http"),
+      defaultServer: firstServer,
+      signal: () => stepSignal,
+      actor: (name) => transcript.logger(name),
+    }),
+    sse: async (path, so = {}) => {
+      const server = so.server ?? firstServer();
+      const name = so.name ?? uniqueName("sse");
+      const client = await openSse(`${server.url}${path}`, {
+        name,
+        logger: transcript.logger(name),
+        lastEventId: so.lastEventId,
+        headers: so.headers,
+        timeout: so.timeout,
+        signal: stepSignal,
+      });
+      sseClients.push(client);
+      return client;
+    },
+    ws: async (path = "/ws", wo = {}) => {
+      const server = wo.server ?? firstServer();
+      const name = wo.name ?? uniqueName("ws");
+      const client = await openWs(`${server.wsUrl}${path}`, {
+        name,
+        logger: transcript.logger(name),
+        cookie: wo.cookie,
+        origin: wo.origin,
+        headers: wo.headers,
+        autoPong: wo.autoPong,
+        timeout: wo.timeout,
+      });
+      wsClients.push(client);
+      return client;
+    },
+    login: async (email, server) => {
+      const res = await ctx.http.post("/login", { email }, { server });
+      if (res.status === 404) return undefined;
+      const setCookie = res.headers.get("set-cookie") ?? "";
+      const m = /(?:^|,\s*)session=([^;,\s]+)/.exec(setCookie);
+      if (res.status !== 200 || !m) {
+        throw new CheckFailure(`Logging in as ${email} did not give a session cookie.`, {
+          expected: "200 with Set-Cookie: session=<id>; HttpOnly; SameSite=Lax; Path=/",
+          received: `${res.status}, Set-Cookie: ${setCookie || "(none)"}`,
+        });
+      }
+      return `session=${m[1]}`;
+    },
+    timers: opts.timers,
+    redis: opts.redis,
+    workspace: opts.workspace,
+    state,
+    onTeardown: (fn) => teardown.push(fn),
+    get signal() {
+      return stepSignal ?? new AbortController().signal;
+    },
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
+
+  const allSteps: Step[] = needServer
+    ? [
+        {
+          ...START_STEP,
+          timeout: 15_000,
+          run: async () => {
+            if (!launcher) throw new Error("a checker with a server needs a launcher");
+            const s = await launcher.launch("your server");
+            log.pass(`your server listens on port ${s.port}`);
+          },
+        },
+        ...checker.steps,
+      ]
+    : checker.steps;
+
+  let failed: StepResult | undefined;
+  try {
+    for (const step of allSteps) {
+      if (failed) {
+        steps.push({
+          slug: step.slug,
+          title: step.title,
+          hint: step.hint,
+          status: "skipped",
+          durationMs: 0,
+        });
+        continue;
+      }
+      events?.onStepStart?.(lesson, step);
+      const from = transcript.lines.length;
+      const ac = new AbortController();
+      stepSignal = ac.signal;
+      const result = await runStep(step, ctx, ac, launcher);
+      stepSignal = undefined;
+      if (result.status !== "pass") {
+        result.transcript = transcript.excerpt(from, 40);
+        failed = result;
+      }
+      steps.push(result);
+      events?.onStepResult?.(lesson, result);
+    }
+  } finally {
+    for (const c of sseClients) c.close();
+    for (const c of wsClients) c.terminate();
+    for (const fn of teardown.reverse()) {
+      try {
+        await fn();
+      } catch {
+        // teardown must go on whatever one hook did
+      }
+    }
+    await launcher?.stopAll();
+  }
+  const status = failed ? (failed.status === "error" ? "error" : "fail") : "pass";
+  return {
+    ...lesson,
+    status,
+    durationMs: Math.round(performance.now() - t0),
+    steps,
+  };
+}
+
+async function runStep(
+  step: Step,
+  ctx: StepContext,
+  ac: AbortController,
+  launcher: Launcher | undefined,
+): Promise<StepResult> {
+  const timeout = step.timeout ?? DEFAULT_TIMEOUT;
+  const t0 = performance.now();
+  const base = { slug: step.slug, title: step.title, hint: step.hint };
+  let timer: NodeJS.Timeout | undefined;
+  const guards: Promise<never>[] = [
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ac.abort();
+        reject(
+          new LearnerError("STEP_TIMEOUT", `This step did not finish within ${timeout} ms.`, {
+            details: ["The last lines above show what the check was waiting for."],
+          }),
+        );
+      }, timeout);
+    }),
+  ];
+  const watchers: (() => void)[] = [];
+  for (const server of launcher?.servers ?? []) guards.push(crashGuard(server, watchers));
+  try {
+    await Promise.race([step.run(ctx), ...guards]);
+    return { ...base, status: "pass", durationMs: Math.round(performance.now() - t0) };
+  } catch (error) {
+    return { ...base, ...describeFailure(error), durationMs: Math.round(performance.now() - t0) };
+  } finally {
+    clearTimeout(timer);
+    for (const w of watchers) w();
+    if (!ac.signal.aborted) ac.abort();
+  }
+}
+
+/** Rejects when `server` exits without the runner asking it to. */
+function crashGuard(server: RunningServer, cleanups: (() => void)[]): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    let active = true;
+    cleanups.push(() => {
+      active = false;
+    });
+    server.process.exited().then(({ code, signal }) => {
+      if (!active || server.expectingExit || server.alive) return;
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      reject(
+        new LearnerError("SERVER_EXITED", `${capitalise(server.name)} ${how} during this step.`, {
+          details: ["Last lines of its output:", ...server.outputTail(15)],
+        }),
+      );
+    });
+  });
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function describeFailure(error: unknown): {
+  status: StepStatus;
+  message: string;
+  details?: string[];
+  code: string;
+  hint?: string;
+} {
+  if (error instanceof LearnerError) {
+    const status: StepStatus = ENVIRONMENT_CODES.has(error.code) ? "error" : "fail";
+    return {
+      status,
+      message: error.message,
+      details: error.details,
+      code: error.code,
+      ...(error.hint ? { hint: error.hint } : {}),
+    };
+  }
+  const err = error as Error;
+  return {
+    status: "fail",
+    code: "CHECK_CRASHED",
+    message: `The check stopped on an unexpected error: ${err?.message ?? String(error)}`,
+    details: [
+      "This usually means your server answered with a shape the check did not expect; compare with the lesson text.",
+      "If your answers look right, this may be a bug in the lab: please report it with the lines below.",
+      ...(err?.stack?.split("\n").slice(0, 6) ?? []),
+    ],
+  };
+}

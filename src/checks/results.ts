@@ -1,0 +1,34 @@
+/** Outcome of one step: `error` means the step could not judge the code (environment trouble). */
+export type StepStatus = "pass" | "fail" | "error" | "skipped";
+
+/** Outcome of a lesson: `error` means it could not be checked at all. */
+export type LessonStatus = "pass" | "fail" | "error";
+
+/** What one step did, for reporters and results files. */
+export interface StepResult {
+  slug: string;
+  title: string;
+  hint: string;
+  status: StepStatus;
+  durationMs: number;
+  /** The failure in one sentence. */
+  message?: string;
+  /** Expected/received lines and other details of a failure. */
+  details?: string[];
+  /** The error code of a failure (CHECK_FAILED, STEP_TIMEOUT, SERVER_EXITED …). */
+  code?: string;
+  /** The transcript lines this step produced, for a failing step. */
+  transcript?: string;
+}
+
+/** What one lesson's check did. */
+export interface LessonResult {
+  number: number;
+  slug: string;
+  title: string;
+  status: LessonStatus;
+  durationMs: number;
+  steps: StepResult[];
+  /** Set when the lesson could not be checked (status `error`). */
+  error?: { code: string; message: string; hint?: string; details?: string[] };
+}

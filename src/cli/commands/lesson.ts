@@ -1,0 +1,125 @@
+import { readFile } from "node:fs/promises";
+import type { LessonResult } from "../../checks/results.ts";
+import { type Course, isAvailable, type Lesson } from "../../course/manifest.ts";
+import { readProgress, recordRun, saveLastResult, writeProgress } from "../../course/progress.ts";
+import { checkLesson, checkLessons } from "../../course/run-lessons.ts";
+import { prepareWorkspace } from "../../course/workspace.ts";
+import { createBuilder } from "../../runner/build.ts";
+import { renderMarkdown } from "../../report/markdown.ts";
+import { PrettyReporter } from "../../report/pretty.ts";
+import type { Style } from "../../report/style.ts";
+import { listenKeys } from "../../watch/keys.ts";
+import { WatchLoop } from "../../watch/watch-loop.ts";
+import type { Parsed } from "../args.ts";
+import { type CliIO, EXIT } from "../io.ts";
+import { lessonArg, requireModules, styleOf, workspaceOf } from "../shared.ts";
+
+/** `labs lesson <n>`: shows the lesson, prepares the workspace, checks, then re-checks on every save. */
+export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
+  requireModules();
+  const { course, lesson } = lessonArg(p);
+  const ws = workspaceOf(p, io);
+  const s = styleOf(io);
+  const tty = Boolean(io.stdout.isTTY);
+  const text = await readFile(lesson.lessonFile, "utf8");
+  const showLesson = () => io.stdout.write(renderMarkdown(text, s, Math.min(io.stdout.columns ?? 80, 100) - 2));
+
+  showLesson();
+  const prepared = await prepareWorkspace(ws, lesson);
+  if (prepared.seeded) io.stdout.write(`\n${s.green(s.ok)} Your workspace is ${ws} (seeded from lesson ${lesson.number}'s starter).\n`);
+  else if (prepared.added.length) {
+    io.stdout.write(`\n${s.green(s.ok)} Kept your work in ${ws}; added the lesson's new files: ${prepared.added.join(", ")}\n`);
+  } else io.stdout.write(`\n${s.dim(`Your workspace: ${ws}`)}\n`);
+  const progress = readProgress(ws);
+  progress.current = lesson.number;
+  await writeProgress(ws, progress);
+
+  const builder = createBuilder(ws, io.env.LABS_RUNTIME);
+  const runOnce = async (changed: string[]): Promise<LessonResult> => {
+    if (tty && changed.length) io.stdout.write("\x1b[2J\x1b[H");
+    if (changed.length) io.stdout.write(s.dim(`Changed: ${changed.slice(0, 5).join(", ")}\n`));
+    const reporter = new PrettyReporter(io.stdout, s, { verbose: p.flags.verbose });
+    const result = await checkLesson(lesson, { workspace: ws, reporter, builder, env: io.env });
+    await saveLastResult(ws, result);
+    if (result.status !== "error") await recordRun(ws, lesson.number, result.status === "pass");
+    if (result.status === "pass") await afterPass(course, lesson, ws, io, s);
+    return result;
+  };
+
+  if (p.flags["no-watch"]) {
+    const result = await runOnce([]);
+    await builder.dispose();
+    return result.status === "pass" ? EXIT.ok : result.status === "error" ? EXIT.usage : EXIT.failed;
+  }
+
+  const footer = () =>
+    io.stdout.write(
+      `\n${s.dim(tty ? "Watching your files. Keys: h hint · r run again · l lesson text · q quit" : "Watching your files. Type h, r, l or q and press Enter.")}\n`,
+    );
+  let last: LessonResult | undefined;
+  let resolveQuit: () => void = () => {};
+  const quit = new Promise<void>((r) => {
+    resolveQuit = r;
+  });
+  const loop = new WatchLoop(ws, {
+    run: async (changed) => {
+      last = await runOnce(changed);
+      footer();
+    },
+    key: (k) => {
+      if (k === "quit") resolveQuit();
+      else if (k === "lesson") {
+        showLesson();
+        footer();
+      } else if (k === "hint") {
+        const failing = last?.steps.find((x) => x.status === "fail" || x.status === "error");
+        io.stdout.write(failing ? `\n${s.yellow("Hint")} (${failing.title}): ${failing.hint}\n` : `\n${s.dim("Nothing has failed; no hint needed.")}\n`);
+      }
+    },
+  });
+  const stopKeys = listenKeys(io.stdin, (k) => loop.dispatch({ type: "key", key: k }));
+  const onSignal = () => resolveQuit();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  await loop.ready();
+  loop.dispatch({ type: "key", key: "run" });
+  await quit;
+  stopKeys();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  await loop.close();
+  await builder.dispose();
+  io.stdout.write("Bye. Your work is in your workspace; run the same command to go on.\n");
+  return EXIT.ok;
+}
+
+/** After a pass: re-check the earlier lessons (regression) and point to the next one. */
+async function afterPass(course: Course, lesson: Lesson, ws: string, io: CliIO, s: Style): Promise<void> {
+  const earlier = course.lessons.filter((l) => l.number < lesson.number && isAvailable(l) && l.number > 1);
+  if (earlier.length) {
+    io.stdout.write(`\n${s.dim(`Checking lessons ${earlier[0].number}–${earlier.at(-1)!.number} again, so nothing earlier broke…`)}\n`);
+    const summary = await checkLessons(earlier, {
+      workspace: ws,
+      env: io.env,
+      reporter: {
+        onLessonEnd: (r) => {
+          if (r.status !== "pass") new PrettyReporter(io.stdout, s).onLessonEnd(r);
+        },
+      },
+    });
+    const broken = summary.lessons.filter((l) => l.status !== "pass");
+    if (broken.length) {
+      io.stdout.write(
+        `${s.yellow("!")} Lesson ${lesson.number} passes, but ${broken.map((b) => `lesson ${b.number}`).join(", ")} no longer ${broken.length > 1 ? "do" : "does"}: run \`npm run labs -- check ${broken[0].number}\` to see why.\n`,
+      );
+      return;
+    }
+    io.stdout.write(`${s.green(s.ok)} Lessons ${earlier[0].number}–${earlier.at(-1)!.number} still pass.\n`);
+  }
+  const next = course.lessons.find((l) => l.number === lesson.number + 1);
+  io.stdout.write(
+    next
+      ? `\n${s.green("Well done!")} Next: ${s.bold(`npm run lesson ${next.number}`)} (${next.title}). The solution: npm run labs -- solution ${lesson.number}\n`
+      : `\n${s.green("You have finished the course!")}\n`,
+  );
+}

@@ -1,0 +1,104 @@
+import type { LessonInfo } from "../checks/harness.ts";
+import { runChecker } from "../checks/harness.ts";
+import type { LessonResult } from "../checks/results.ts";
+import { Transcript } from "../checks/transcript.ts";
+import type { Timers } from "../checks/types.ts";
+import { isLearnerError } from "../errors.ts";
+import { createBuilder, type ServerBuilder } from "../runner/build.ts";
+import { CHECK_TIMERS } from "../runner/environment.ts";
+import { Launcher } from "../runner/launcher.ts";
+import { provideRedis, type RedisHandle } from "../runner/redis.ts";
+import type { Reporter, RunSummary } from "../report/reporter.ts";
+import { type Lesson, loadChecker } from "./manifest.ts";
+
+/** Options for checking lessons against one workspace. */
+export interface RunOptions {
+  workspace: string;
+  reporter: Reporter;
+  /** Reused across runs in watch mode, so rebuilds stay incremental. */
+  builder?: ServerBuilder;
+  /** A workspace per lesson (checking the reference solutions); overrides `workspace`. */
+  workspaceOf?: (lesson: Lesson) => string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Names a lesson for reporters. */
+export function infoOf(lesson: Lesson): LessonInfo {
+  return { number: lesson.number, slug: lesson.slug, title: lesson.title };
+}
+
+/** Checks one lesson: loads its checker, provides Redis if needed, runs the steps, reports. */
+export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<LessonResult> {
+  const info = infoOf(lesson);
+  const reporter = opts.reporter;
+  reporter.onLessonStart?.(info);
+  const transcript = new Transcript();
+  const unsubscribe = transcript.subscribe((line) => reporter.onLine?.(line));
+  const ownBuilder = !opts.builder;
+  const builder = opts.builder ?? createBuilder(opts.workspace, opts.env?.LABS_RUNTIME);
+  let redis: RedisHandle | undefined;
+  const t0 = performance.now();
+  let result: LessonResult;
+  try {
+    const checker = await loadChecker(lesson);
+    const timers: Timers = { ...CHECK_TIMERS, ...checker.timers };
+    if (checker.redis) redis = await provideRedis(transcript, opts.env ?? process.env);
+    const launcher =
+      checker.server === false
+        ? undefined
+        : new Launcher({ builder, transcript, timers, redisUrl: redis?.url, extraEnv: checker.env });
+    result = await runChecker({
+      lesson: info,
+      checker,
+      launcher,
+      transcript,
+      timers,
+      redis,
+      workspace: opts.workspace,
+      events: { onStepStart: reporter.onStepStart, onStepResult: reporter.onStepResult },
+    });
+  } catch (error) {
+    if (!isLearnerError(error)) throw error;
+    result = {
+      ...info,
+      status: "error",
+      durationMs: Math.round(performance.now() - t0),
+      steps: [],
+      error: { code: error.code, message: error.message, hint: error.hint, details: error.details },
+    };
+  } finally {
+    await redis?.stop();
+    if (ownBuilder) await builder.dispose();
+    unsubscribe();
+  }
+  reporter.onLessonEnd?.(result);
+  return result;
+}
+
+/** Checks lessons one after another and reports the summary. */
+export async function checkLessons(lessons: Lesson[], opts: RunOptions): Promise<RunSummary> {
+  const t0 = performance.now();
+  opts.reporter.onRunStart?.({ lessons: lessons.map(infoOf), workspace: opts.workspace });
+  const shared = opts.workspaceOf ? undefined : (opts.builder ?? createBuilder(opts.workspace, opts.env?.LABS_RUNTIME));
+  const results: LessonResult[] = [];
+  try {
+    for (const lesson of lessons) {
+      const workspace = opts.workspaceOf?.(lesson) ?? opts.workspace;
+      results.push(await checkLesson(lesson, { ...opts, workspace, builder: shared }));
+    }
+  } finally {
+    if (shared && !opts.builder) await shared.dispose();
+  }
+  const summary: RunSummary = {
+    status: results.some((r) => r.status === "error")
+      ? "error"
+      : results.every((r) => r.status === "pass")
+        ? "pass"
+        : "fail",
+    lessons: results,
+    durationMs: Math.round(performance.now() - t0),
+    workspace: opts.workspace,
+  };
+  await opts.reporter.onRunEnd?.(summary);
+  return summary;
+}

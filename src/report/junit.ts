@@ -1,0 +1,59 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Out } from "./pretty.ts";
+import type { Reporter, RunSummary } from "./reporter.ts";
+
+function esc(s: string): string {
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
+}
+
+/** JUnit XML of a run: a testsuite per lesson, a testcase per step. */
+export function toJUnit(summary: RunSummary): string {
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const all = summary.lessons.flatMap((l) => l.steps);
+  const count = (st: string) => all.filter((s) => s.status === st).length;
+  lines.push(
+    `<testsuites name="realtime-labs" tests="${all.length}" failures="${count("fail")}" errors="${count("error") + summary.lessons.filter((l) => l.error).length}" time="${(summary.durationMs / 1000).toFixed(3)}">`,
+  );
+  for (const l of summary.lessons) {
+    const name = `${String(l.number).padStart(2, "0")}-${l.slug}`;
+    const st = (x: string) => l.steps.filter((s) => s.status === x).length;
+    lines.push(
+      `  <testsuite name="${esc(name)}" tests="${Math.max(l.steps.length, 1)}" failures="${st("fail")}" errors="${st("error") + (l.error ? 1 : 0)}" skipped="${st("skipped")}" time="${(l.durationMs / 1000).toFixed(3)}">`,
+    );
+    if (l.error) {
+      lines.push(`    <testcase classname="${esc(name)}" name="lesson could not be checked" time="0">`);
+      lines.push(`      <error message="${esc(l.error.message)}" type="${esc(l.error.code)}">${esc([...(l.error.details ?? []), l.error.hint ?? ""].join("\n"))}</error>`);
+      lines.push("    </testcase>");
+    }
+    for (const s of l.steps) {
+      lines.push(`    <testcase classname="${esc(name)}" name="${esc(`${s.slug}: ${s.title}`)}" time="${(s.durationMs / 1000).toFixed(3)}">`);
+      const body = esc([...(s.details ?? []), `Hint: ${s.hint}`, "", s.transcript ?? ""].join("\n"));
+      if (s.status === "fail") lines.push(`      <failure message="${esc(s.message ?? "")}" type="${esc(s.code ?? "CHECK_FAILED")}">${body}</failure>`);
+      if (s.status === "error") lines.push(`      <error message="${esc(s.message ?? "")}" type="${esc(s.code ?? "ERROR")}">${body}</error>`);
+      if (s.status === "skipped") lines.push(`      <skipped message="an earlier step failed"/>`);
+      lines.push("    </testcase>");
+    }
+    lines.push("  </testsuite>");
+  }
+  lines.push("</testsuites>");
+  return `${lines.join("\n")}\n`;
+}
+
+/** Writes JUnit XML to a file, or to `out`. */
+export class JUnitReporter implements Reporter {
+  constructor(private readonly target: { file?: string; out?: Out }) {}
+
+  async onRunEnd(summary: RunSummary): Promise<void> {
+    const xml = toJUnit(summary);
+    if (this.target.file) {
+      await mkdir(dirname(this.target.file), { recursive: true });
+      await writeFile(this.target.file, xml);
+    } else this.target.out?.write(xml);
+  }
+}

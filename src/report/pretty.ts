@@ -1,0 +1,103 @@
+import type { LessonInfo } from "../checks/harness.ts";
+import type { LessonResult, StepResult } from "../checks/results.ts";
+import type { LineKind, TranscriptLine } from "../checks/transcript.ts";
+import type { Reporter, RunSummary } from "./reporter.ts";
+import type { Style } from "./style.ts";
+
+/** Writes to a stream-like target. */
+export interface Out {
+  write(s: string): unknown;
+}
+
+/**
+ * The human reporter: a line per step; for the first failing step, the
+ * transcript of that step (every line with its actor), what was expected and
+ * received, and the hint. `verbose` streams every transcript line as it happens.
+ */
+export class PrettyReporter implements Reporter {
+  private buffer: TranscriptLine[] = [];
+
+  constructor(
+    private readonly out: Out,
+    private readonly style: Style,
+    private readonly opts: { verbose?: boolean } = {},
+  ) {}
+
+  onLessonStart(lesson: LessonInfo): void {
+    const s = this.style;
+    this.out.write(`\n${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)}\n`);
+  }
+
+  onStepStart(): void {
+    this.buffer = [];
+  }
+
+  onLine(line: TranscriptLine): void {
+    if (this.opts.verbose) this.out.write(`    ${this.formatLine(line)}\n`);
+    else if (this.buffer.length < 400) this.buffer.push(line);
+  }
+
+  onStepResult(_lesson: LessonInfo, r: StepResult): void {
+    const s = this.style;
+    if (r.status === "pass") {
+      this.out.write(`  ${s.green(s.ok)} ${r.title} ${s.dim(`(${r.durationMs} ms)`)}\n`);
+      return;
+    }
+    if (r.status === "skipped") return;
+    const label = r.status === "error" ? s.yellow(s.bad) : s.red(s.bad);
+    this.out.write(`  ${label} ${s.bold(r.title)} ${s.dim(`(${r.durationMs} ms)`)}\n`);
+    if (!this.opts.verbose && this.buffer.length) {
+      this.out.write(`\n${s.dim("    What happened:")}\n`);
+      for (const line of this.buffer.slice(-40)) this.out.write(`    ${this.formatLine(line)}\n`);
+    }
+    this.out.write(`\n    ${s.red(r.message ?? "failed")}\n`);
+    for (const d of r.details ?? []) this.out.write(`    ${d}\n`);
+    this.out.write(`\n    ${s.yellow("Hint:")} ${r.hint}\n`);
+  }
+
+  onLessonEnd(result: LessonResult): void {
+    const s = this.style;
+    if (result.status === "error" && result.error) {
+      this.out.write(`  ${s.yellow(s.bad)} ${result.error.message}\n`);
+      for (const d of result.error.details ?? []) this.out.write(`    ${d}\n`);
+      if (result.error.hint) this.out.write(`  ${s.yellow("What to do:")} ${result.error.hint}\n`);
+      return;
+    }
+    const ran = result.steps.filter((x) => x.status !== "skipped");
+    const skipped = result.steps.length - ran.length;
+    const secs = (result.durationMs / 1000).toFixed(1);
+    if (result.status === "pass") {
+      this.out.write(`\n  ${s.green(`Lesson ${result.number} passed`)}: ${ran.length} steps in ${secs} s.\n`);
+    } else {
+      const at = ran.length;
+      const more = skipped ? ` (${skipped} later step${skipped > 1 ? "s" : ""} not run)` : "";
+      this.out.write(`\n  ${s.red(`Lesson ${result.number}: step ${at} of ${result.steps.length} failed`)}${more}.\n`);
+    }
+  }
+
+  onRunEnd(summary: RunSummary): void {
+    if (summary.lessons.length < 2) return;
+    const s = this.style;
+    const passed = summary.lessons.filter((l) => l.status === "pass").length;
+    this.out.write(`\n${s.bold("Summary")}: ${passed} of ${summary.lessons.length} lessons passed.\n`);
+    for (const l of summary.lessons) {
+      const mark = l.status === "pass" ? s.green(s.ok) : l.status === "error" ? s.yellow(s.bad) : s.red(s.bad);
+      this.out.write(`  ${mark} ${String(l.number).padStart(2)} ${l.title}\n`);
+    }
+  }
+
+  private formatLine(line: TranscriptLine): string {
+    const s = this.style;
+    const colourOf: Record<LineKind, (x: string) => string> = {
+      info: (x) => x,
+      send: s.cyan,
+      recv: (x) => x,
+      pass: s.green,
+      fail: s.red,
+      server: s.magenta,
+      curl: s.dim,
+    };
+    const arrow = line.kind === "send" ? "→ " : line.kind === "recv" ? "← " : line.kind === "curl" ? "$ " : "";
+    return `${s.dim(`[${line.actor}]`)} ${colourOf[line.kind](`${arrow}${line.text}`)}`;
+  }
+}

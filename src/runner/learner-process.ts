@@ -1,0 +1,199 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { LearnerError } from "../errors.ts";
+import type { Transcript } from "../checks/transcript.ts";
+import type { StartCommand } from "./build.ts";
+import { canConnect } from "./ports.ts";
+import { listeningPorts, pidsWithEnv } from "./procfs.ts";
+import { OutputCapture } from "./output-capture.ts";
+
+/** How one learner process is started and bounded. */
+export interface LearnerProcessOptions {
+  /** Transcript label: `your server`, `server A` … */
+  name: string;
+  command: StartCommand;
+  env: Record<string, string>;
+  port: number;
+  transcript: Transcript;
+  /** How long the server may take to accept connections (ms). */
+  readyTimeout?: number;
+  /** SIGTERM → SIGKILL grace (ms). srvx's own graceful shutdown takes ≥1 s, so keep this short. */
+  stopGrace?: number;
+  /** V8 heap cap for the learner process (MiB). */
+  maxOldSpaceMb?: number;
+}
+
+/** How a learner process ended. */
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Environment variable that marks every process of one run, so strays can be found and reaped. */
+export const RUN_MARKER = "LABS_RUN_MARKER";
+
+/**
+ * One running learner server: spawned in its own process group, output captured
+ * and capped, readiness probed on its port, stopped by signalling the whole group
+ * and then reaping anything that still carries the run's marker.
+ */
+export class LearnerProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly env: Record<string, string>;
+  readonly output: OutputCapture;
+  private child?: ChildProcess;
+  private exitInfo?: ExitInfo;
+  private exitPromise?: Promise<ExitInfo>;
+  private readonly marker = randomUUID();
+  private stopping = false;
+
+  constructor(private readonly opts: LearnerProcessOptions) {
+    this.name = opts.name;
+    this.port = opts.port;
+    this.env = { ...opts.env, PORT: String(opts.port) };
+    this.output = new OutputCapture(opts.name, opts.transcript);
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? -1;
+  }
+
+  get alive(): boolean {
+    return this.child !== undefined && this.exitInfo === undefined;
+  }
+
+  /** Resolves when the process has exited (immediately if it has). */
+  exited(): Promise<ExitInfo> {
+    return this.exitPromise ?? Promise.resolve({ code: null, signal: null });
+  }
+
+  /** Spawns the process and waits until its port accepts connections. */
+  async start(): Promise<void> {
+    this.exitInfo = undefined;
+    this.stopping = false;
+    const heap = this.opts.maxOldSpaceMb ?? 768;
+    const child = spawn(process.execPath, [`--max-old-space-size=${heap}`, ...this.opts.command.args], {
+      cwd: this.opts.command.cwd,
+      env: { ...this.env, [RUN_MARKER]: this.marker },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    this.output.attach(child.stdout!, child.stderr!);
+    this.exitPromise = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+      child.once("error", () => {
+        this.exitInfo = { code: null, signal: null };
+        resolve(this.exitInfo);
+      });
+    });
+    await this.waitReady();
+  }
+
+  private async waitReady(): Promise<void> {
+    const timeout = this.opts.readyTimeout ?? 8000;
+    const deadline = performance.now() + timeout;
+    let delay = 3;
+    while (performance.now() < deadline) {
+      if (this.exitInfo) throw this.exitedEarly();
+      if (await canConnect(this.port, "127.0.0.1", 250)) return;
+      if (this.exitInfo) throw this.exitedEarly();
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 1.5, 50);
+    }
+    const ports = listeningPorts(this.groupPids()).filter((p) => p !== this.port);
+    const tail = this.output.tail(15);
+    await this.stop();
+    if (ports.length > 0) {
+      throw new LearnerError(
+        "SERVER_WRONG_PORT",
+        `Your server is listening on port ${ports.join(", ")}, but the runner gave it PORT=${this.port}.`,
+        {
+          hint: "Read the port from the environment: `const port = Number(process.env.PORT ?? 3000)` and pass it to serve({ port }).",
+          details: tail.length ? ["Last lines of your server's output:", ...tail] : [],
+        },
+      );
+    }
+    throw new LearnerError(
+      "SERVER_NEVER_LISTENED",
+      `Your server was still running after ${timeout} ms but never accepted a connection on port ${this.port}.`,
+      {
+        hint: "Make sure src/server.ts calls serve({ fetch: app.fetch, port }) and that nothing before it blocks (an endless loop, a promise that never settles, a top-level await on something that never answers).",
+        details: tail.length ? ["Last lines of your server's output:", ...tail] : ["Your server printed nothing."],
+      },
+    );
+  }
+
+  private exitedEarly(): LearnerError {
+    const { code, signal } = this.exitInfo!;
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const tail = this.output.tail(20);
+    return new LearnerError("SERVER_EXITED", `Your server ${how} before it accepted connections on port ${this.port}.`, {
+      hint:
+        code === 0
+          ? "A server must keep running: check that src/server.ts starts listening (serve(...)) instead of finishing."
+          : "Read the error above: it is the last thing your server printed. Fix it and save.",
+      details: tail.length ? ["Last lines of your server's output:", ...tail] : ["Your server printed nothing."],
+    });
+  }
+
+  /** The pids of this run: the process group leader plus anything carrying the run's marker. */
+  private groupPids(): number[] {
+    const found = new Set(pidsWithEnv(RUN_MARKER, this.marker));
+    if (this.alive && this.pid > 0) found.add(this.pid);
+    return [...found];
+  }
+
+  /** SIGTERM to the group, a short grace, then SIGKILL; finally reaps strays that left the group. */
+  async stop(grace = this.opts.stopGrace ?? 200): Promise<void> {
+    if (!this.child || this.stopping) {
+      await this.exited();
+      return;
+    }
+    this.stopping = true;
+    if (this.alive) {
+      signalGroup(this.pid, "SIGTERM");
+      const exited = await Promise.race([
+        this.exited().then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), grace)),
+      ]);
+      if (!exited) signalGroup(this.pid, "SIGKILL");
+    }
+    await this.exited();
+    this.reap();
+    await this.output.flush();
+  }
+
+  /** SIGKILL to the group at once (a crash, as lesson 16 needs). */
+  async kill(): Promise<void> {
+    if (!this.child) return;
+    this.stopping = true;
+    if (this.alive) signalGroup(this.pid, "SIGKILL");
+    await this.exited();
+    this.reap();
+  }
+
+  private reap(): void {
+    signalGroup(this.pid, "SIGKILL");
+    for (const pid of pidsWithEnv(RUN_MARKER, this.marker)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 0) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}

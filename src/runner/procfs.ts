@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+/**
+ * Linux /proc helpers used to diagnose and reap learner processes. On systems
+ * without /proc they return empty results, so callers degrade to plain signals.
+ */
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function pids(): number[] {
+  try {
+    return readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Process ids whose environment holds `NAME=value` (how a run's processes are found again). */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const needle = `${name}=${value}`;
+  const found: number[] = [];
+  for (const pid of pids()) {
+    if (pid === process.pid) continue;
+    const env = read(`/proc/${pid}/environ`);
+    if (env?.split("\0").includes(needle)) found.push(pid);
+  }
+  return found;
+}
+
+/** TCP ports on which any of `pidList` listens. */
+export function listeningPorts(pidList: number[]): number[] {
+  const inodes = new Set<string>();
+  for (const pid of pidList) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        // the fd closed while we looked
+      }
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const text = read(table);
+    if (!text) continue;
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // cols[1] local address "HEX:PORT", cols[3] state (0A = LISTEN), cols[9] inode
+      if (cols.length > 9 && cols[3] === "0A" && inodes.has(cols[9])) {
+        ports.add(Number.parseInt(cols[1].split(":")[1], 16));
+      }
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** Resident memory of a process in bytes, if known. */
+export function rssBytes(pid: number): number | undefined {
+  const m = /VmRSS:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`) ?? "");
+  return m ? Number(m[1]) * 1024 : undefined;
+}
