@@ -50,7 +50,12 @@ export interface Parsed {
 /** Parses argv; unknown flags are a usage error with the command's help named. */
 export function parse(argv: string[]): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: FLAG_SPEC, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: FLAG_SPEC,
+      allowPositionals: true,
+      strict: true,
+    });
     const [command, ...rest] = positionals;
     return { command, positionals: rest, flags: values as Parsed["flags"] };
   } catch (error) {

@@ -47,7 +47,8 @@ starter. Asks first on a terminal; elsewhere it needs --yes.`,
 
 Prints the reference solution's files of lesson n, or with --diff the differences from your
 workspace. Only after you have passed the lesson, unless --force.`,
-  doctor: "Usage: npm run labs -- doctor\n\nChecks Node's version, installed modules, Redis and Chromium, and says how to fix what is missing.",
+  doctor:
+    "Usage: npm run labs -- doctor\n\nChecks Node's version, installed modules, Redis and Chromium, and says how to fix what is missing.",
   grade: `Usage: npm run labs -- grade [--workspace DIR] [--lessons LIST|all] [--reporter pretty,json,junit,github] [--output DIR] [--no-fail]`,
   dev: `Usage: npm run labs -- dev check [--repeat N] [--lessons LIST]
 

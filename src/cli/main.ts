@@ -1,4 +1,6 @@
 import { isLearnerError, LearnerError } from "../errors.ts";
+import { createStyle, wantsColor } from "../report/style.ts";
+import type { Parsed } from "./args.ts";
 import { parse } from "./args.ts";
 import { checkCommand } from "./commands/check.ts";
 import { devCommand } from "./commands/dev.ts";
@@ -10,8 +12,6 @@ import { resetCommand } from "./commands/reset.ts";
 import { solutionCommand } from "./commands/solution.ts";
 import { HELP } from "./help.ts";
 import { type CliIO, EXIT } from "./io.ts";
-import type { Parsed } from "./args.ts";
-import { createStyle, wantsColor } from "../report/style.ts";
 
 type Command = (p: Parsed, io: CliIO) => Promise<number>;
 

@@ -1,14 +1,20 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Course, findLesson, isAvailable, type Lesson, loadCourse } from "../course/manifest.ts";
+import {
+  type Course,
+  findLesson,
+  isAvailable,
+  type Lesson,
+  loadCourse,
+} from "../course/manifest.ts";
 import { resolveWorkspace } from "../course/workspace.ts";
 import { LearnerError } from "../errors.ts";
-import { RUNNER_ROOT } from "../runner/build.ts";
 import { JsonReporter } from "../report/json.ts";
 import { JUnitReporter } from "../report/junit.ts";
 import { PrettyReporter } from "../report/pretty.ts";
 import { combine, type Reporter } from "../report/reporter.ts";
 import { createStyle, type Style, wantsColor } from "../report/style.ts";
+import { RUNNER_ROOT } from "../runner/build.ts";
 import type { Parsed } from "./args.ts";
 import type { CliIO } from "./io.ts";
 
@@ -28,9 +34,13 @@ export function lessonArg(p: Parsed): { course: Course; lesson: Lesson } {
   const course = loadCourse();
   const lesson = findLesson(course, p.positionals[0]);
   if (!isAvailable(lesson)) {
-    throw new LearnerError("LESSON_NOT_FOUND", `Lesson ${lesson.number} (${lesson.title}) is not available yet.`, {
-      hint: "`npm run labs -- list` shows the lessons you can take.",
-    });
+    throw new LearnerError(
+      "LESSON_NOT_FOUND",
+      `Lesson ${lesson.number} (${lesson.title}) is not available yet.`,
+      {
+        hint: "`npm run labs -- list` shows the lessons you can take.",
+      },
+    );
   }
   return { course, lesson };
 }
@@ -50,15 +60,22 @@ export function styleOf(io: CliIO): Style {
  * json and junit go to `--output` when it is given, else to standard output.
  */
 export function reportersOf(p: Parsed, io: CliIO): Reporter {
-  const names = (p.flags.reporter ?? (io.stdout.isTTY ? "pretty" : "plain")).split(",").map((s) => s.trim());
+  const names = (p.flags.reporter ?? (io.stdout.isTTY ? "pretty" : "plain"))
+    .split(",")
+    .map((s) => s.trim());
   const list: Reporter[] = [];
   for (const name of names) {
-    if (name === "pretty") list.push(new PrettyReporter(io.stdout, styleOf(io), { verbose: p.flags.verbose }));
-    else if (name === "plain") list.push(new PrettyReporter(io.stdout, createStyle(false), { verbose: p.flags.verbose }));
+    if (name === "pretty")
+      list.push(new PrettyReporter(io.stdout, styleOf(io), { verbose: p.flags.verbose }));
+    else if (name === "plain")
+      list.push(new PrettyReporter(io.stdout, createStyle(false), { verbose: p.flags.verbose }));
     else if (name === "json") list.push(new JsonReporter({ file: p.flags.output, out: io.stdout }));
-    else if (name === "junit") list.push(new JUnitReporter({ file: p.flags.output, out: io.stdout }));
+    else if (name === "junit")
+      list.push(new JUnitReporter({ file: p.flags.output, out: io.stdout }));
     else {
-      throw new LearnerError("USAGE", `Unknown reporter "${name}".`, { hint: "Reporters: pretty, plain, json, junit." });
+      throw new LearnerError("USAGE", `Unknown reporter "${name}".`, {
+        hint: "Reporters: pretty, plain, json, junit.",
+      });
     }
   }
   return combine(list);

@@ -40,9 +40,13 @@ export function loadCourse(root = RUNNER_ROOT): Course {
   try {
     manifest = JSON.parse(readFileSync(file, "utf8")) as ManifestFile;
   } catch (error) {
-    throw new LearnerError("LESSON_MALFORMED", `Cannot read the course manifest ${file}: ${(error as Error).message}`, {
-      hint: "Restore lessons/manifest.json (git checkout lessons/manifest.json).",
-    });
+    throw new LearnerError(
+      "LESSON_MALFORMED",
+      `Cannot read the course manifest ${file}: ${(error as Error).message}`,
+      {
+        hint: "Restore lessons/manifest.json (git checkout lessons/manifest.json).",
+      },
+    );
   }
   const lessons = manifest.lessons.map((l) => {
     const id = `${String(l.number).padStart(2, "0")}-${l.slug}`;
@@ -65,10 +69,13 @@ export function loadCourse(root = RUNNER_ROOT): Course {
 export function findLesson(course: Course, arg: string | undefined): Lesson {
   const wanted = (arg ?? "").trim().toLowerCase();
   const found = course.lessons.find(
-    (l) => String(l.number) === wanted.replace(/^0+(?=\d)/, "") || l.slug === wanted || l.id === wanted,
+    (l) =>
+      String(l.number) === wanted.replace(/^0+(?=\d)/, "") || l.slug === wanted || l.id === wanted,
   );
   if (found) return found;
-  const near = course.lessons.filter((l) => wanted.length > 2 && l.slug.includes(wanted)).map((l) => `${l.number} (${l.slug})`);
+  const near = course.lessons
+    .filter((l) => wanted.length > 2 && l.slug.includes(wanted))
+    .map((l) => `${l.number} (${l.slug})`);
   throw new LearnerError(
     "LESSON_NOT_FOUND",
     arg ? `There is no lesson "${arg}".` : "Which lesson? Give a lesson number or slug.",
@@ -88,9 +95,13 @@ export function isAvailable(lesson: Lesson): boolean {
 /** Imports and validates a lesson's checker. */
 export async function loadChecker(lesson: Lesson): Promise<LessonChecker> {
   if (!existsSync(lesson.checkFile)) {
-    throw new LearnerError("LESSON_MALFORMED", `Lesson ${lesson.number} has no checker (${lesson.checkFile}).`, {
-      hint: "Every lesson folder needs a check.ts that default-exports defineChecker({ steps }).",
-    });
+    throw new LearnerError(
+      "LESSON_MALFORMED",
+      `Lesson ${lesson.number} has no checker (${lesson.checkFile}).`,
+      {
+        hint: "Every lesson folder needs a check.ts that default-exports defineChecker({ steps }).",
+      },
+    );
   }
   const mod = (await import(pathToFileURL(lesson.checkFile).href)) as { default?: LessonChecker };
   const checker = mod.default;
@@ -106,13 +117,15 @@ export async function loadChecker(lesson: Lesson): Promise<LessonChecker> {
 
 /** Lists what is wrong with a checker object (empty when it is well-formed). */
 export function validateChecker(checker: LessonChecker | undefined): string[] {
-  if (!checker || !Array.isArray(checker.steps)) return ["check.ts must default-export defineChecker({ steps: [...] })"];
+  if (!checker || !Array.isArray(checker.steps))
+    return ["check.ts must default-export defineChecker({ steps: [...] })"];
   const problems: string[] = [];
   const seen = new Set<string>();
   checker.steps.forEach((s, i) => {
     const where = `step ${i + 1}${s?.slug ? ` (${s.slug})` : ""}`;
     if (!s || typeof s.run !== "function") problems.push(`${where}: no run function`);
-    if (!s?.slug || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(s.slug)) problems.push(`${where}: slug must be kebab-case`);
+    if (!s?.slug || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(s.slug))
+      problems.push(`${where}: slug must be kebab-case`);
     if (s?.slug && seen.has(s.slug)) problems.push(`${where}: duplicate slug`);
     if (s?.slug) seen.add(s.slug);
     if (!s?.title?.trim()) problems.push(`${where}: no title`);

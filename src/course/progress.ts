@@ -46,7 +46,11 @@ export async function writeProgress(workspace: string, progress: Progress): Prom
 }
 
 /** Records one check run of `lesson`, and its pass. */
-export async function recordRun(workspace: string, lesson: number, passed: boolean): Promise<Progress> {
+export async function recordRun(
+  workspace: string,
+  lesson: number,
+  passed: boolean,
+): Promise<Progress> {
   const progress = readProgress(workspace);
   const entry = progress.lessons[lesson] ?? { runs: 0 };
   entry.runs += 1;

@@ -4,11 +4,11 @@ import type { LessonResult } from "../checks/results.ts";
 import { Transcript } from "../checks/transcript.ts";
 import type { Timers } from "../checks/types.ts";
 import { isLearnerError } from "../errors.ts";
+import type { Reporter, RunSummary } from "../report/reporter.ts";
 import { createBuilder, type ServerBuilder } from "../runner/build.ts";
 import { CHECK_TIMERS } from "../runner/environment.ts";
 import { Launcher } from "../runner/launcher.ts";
 import { provideRedis, type RedisHandle } from "../runner/redis.ts";
-import type { Reporter, RunSummary } from "../report/reporter.ts";
 import { type Lesson, loadChecker } from "./manifest.ts";
 
 /** Options for checking lessons against one workspace. */
@@ -46,7 +46,13 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
     const launcher =
       checker.server === false
         ? undefined
-        : new Launcher({ builder, transcript, timers, redisUrl: redis?.url, extraEnv: checker.env });
+        : new Launcher({
+            builder,
+            transcript,
+            timers,
+            redisUrl: redis?.url,
+            extraEnv: checker.env,
+          });
     result = await runChecker({
       lesson: info,
       checker,
@@ -79,7 +85,9 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
 export async function checkLessons(lessons: Lesson[], opts: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();
   opts.reporter.onRunStart?.({ lessons: lessons.map(infoOf), workspace: opts.workspace });
-  const shared = opts.workspaceOf ? undefined : (opts.builder ?? createBuilder(opts.workspace, opts.env?.LABS_RUNTIME));
+  const shared = opts.workspaceOf
+    ? undefined
+    : (opts.builder ?? createBuilder(opts.workspace, opts.env?.LABS_RUNTIME));
   const results: LessonResult[] = [];
   try {
     for (const lesson of lessons) {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
 import type { Out } from "../report/pretty.ts";
 import { createStyle } from "../report/style.ts";
-import { isAvailable, type Course, type Lesson, loadChecker, loadCourse } from "./manifest.ts";
+import { type Course, isAvailable, type Lesson, loadChecker, loadCourse } from "./manifest.ts";
 import { checkLesson } from "./run-lessons.ts";
 import { filesOf } from "./workspace.ts";
 
@@ -25,7 +25,10 @@ export function listFixtures(lesson: Lesson): Fixture[] {
     .filter((d) => d.isDirectory() && existsSync(join(lesson.fixturesDir, d.name, "fixture.json")))
     .map((d) => {
       const dir = join(lesson.fixturesDir, d.name);
-      const meta = JSON.parse(readFileSync(join(dir, "fixture.json"), "utf8")) as { failsAt: string; about: string };
+      const meta = JSON.parse(readFileSync(join(dir, "fixture.json"), "utf8")) as {
+        failsAt: string;
+        about: string;
+      };
       return { name: d.name, dir, ...meta };
     });
 }
@@ -43,13 +46,19 @@ export async function materialise(base: string, overlay?: string): Promise<strin
 }
 
 /** Checks `lesson` against a folder, quietly. */
-export async function runQuiet(lesson: Lesson, workspace: string, env: NodeJS.ProcessEnv = process.env): Promise<LessonResult> {
+export async function runQuiet(
+  lesson: Lesson,
+  workspace: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LessonResult> {
   return checkLesson(lesson, { workspace, reporter: {}, env });
 }
 
 /** The slug of the first step that did not pass, if any. */
 export function firstFailure(result: LessonResult): string | undefined {
-  return result.error ? `error:${result.error.code}` : result.steps.find((s) => s.status === "fail" || s.status === "error")?.slug;
+  return result.error
+    ? `error:${result.error.code}`
+    : result.steps.find((s) => s.status === "fail" || s.status === "error")?.slug;
 }
 
 /** Static problems of a lesson's folders: missing parts, starters without TODO markers, malformed checkers. */
@@ -64,18 +73,24 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
   const hasServer = existsSync(join(lesson.starterDir, "src", "server.ts"));
   if (existsSync(lesson.starterDir)) {
     const sources = (await filesOf(lesson.starterDir)).filter((f) => f.endsWith(".ts"));
-    const texts = await Promise.all(sources.map((f) => readFile(join(lesson.starterDir, f), "utf8")));
+    const texts = await Promise.all(
+      sources.map((f) => readFile(join(lesson.starterDir, f), "utf8")),
+    );
     if (!texts.some((t) => t.includes("TODO"))) problems.push("the starter has no TODO marker");
   } else problems.push(`missing starter: ${lesson.starterDir}`);
-  if (hasServer && !existsSync(join(lesson.solutionDir, "src", "server.ts"))) problems.push(`missing solution: ${lesson.solutionDir}`);
+  if (hasServer && !existsSync(join(lesson.solutionDir, "src", "server.ts")))
+    problems.push(`missing solution: ${lesson.solutionDir}`);
   if (existsSync(lesson.checkFile)) {
     try {
       await loadChecker(lesson);
     } catch (error) {
-      problems.push(`checker: ${(error as Error).message} ${((error as { details?: string[] }).details ?? []).join("; ")}`);
+      problems.push(
+        `checker: ${(error as Error).message} ${((error as { details?: string[] }).details ?? []).join("; ")}`,
+      );
     }
   }
-  if (hasServer && listFixtures(lesson).length < 4) problems.push(`only ${listFixtures(lesson).length} broken-server fixtures (4 or more wanted)`);
+  if (hasServer && listFixtures(lesson).length < 4)
+    problems.push(`only ${listFixtures(lesson).length} broken-server fixtures (4 or more wanted)`);
   return problems;
 }
 
@@ -84,13 +99,17 @@ export function courseProblems(course: Course): string[] {
   const problems: string[] = [];
   const known = new Set(course.lessons.map((l) => l.id));
   for (const dir of readdirSync(join(course.root, "lessons"), { withFileTypes: true })) {
-    if (dir.isDirectory() && !known.has(dir.name)) problems.push(`lessons/${dir.name} is not in lessons/manifest.json`);
+    if (dir.isDirectory() && !known.has(dir.name))
+      problems.push(`lessons/${dir.name} is not in lessons/manifest.json`);
   }
-  for (const dir of existsSync(join(course.root, "solutions")) ? readdirSync(join(course.root, "solutions")) : []) {
+  for (const dir of existsSync(join(course.root, "solutions"))
+    ? readdirSync(join(course.root, "solutions"))
+    : []) {
     if (!known.has(dir)) problems.push(`solutions/${dir} matches no lesson in the manifest`);
   }
   course.lessons.forEach((l, i) => {
-    if (l.number !== i + 1) problems.push(`lesson ${l.slug} is numbered ${l.number}, expected ${i + 1}`);
+    if (l.number !== i + 1)
+      problems.push(`lesson ${l.slug} is numbered ${l.number}, expected ${i + 1}`);
   });
   return problems;
 }
@@ -112,10 +131,13 @@ export async function selfCheck(opts: {
   const s = createStyle(Boolean(opts.color));
   const course = loadCourse();
   const wanted = opts.lessons?.split(",").map((x) => Number(x.trim()));
-  const lessons = course.lessons.filter((l) => isAvailable(l) && (!wanted || wanted.includes(l.number)));
+  const lessons = course.lessons.filter(
+    (l) => isAvailable(l) && (!wanted || wanted.includes(l.number)),
+  );
   const problems = courseProblems(course);
   const missing = course.lessons.filter((l) => !isAvailable(l));
-  if (missing.length) opts.out.write(s.dim(`Not written yet: ${missing.map((l) => l.number).join(", ")}\n`));
+  if (missing.length)
+    opts.out.write(s.dim(`Not written yet: ${missing.map((l) => l.number).join(", ")}\n`));
   const say = (ok: boolean, text: string) => {
     opts.out.write(`  ${ok ? s.green(s.ok) : s.red(s.bad)} ${text}\n`);
     if (!ok) problems.push(text);
@@ -136,14 +158,18 @@ export async function selfCheck(opts: {
         times.push(r.durationMs);
         if (r.status !== "pass") {
           flaky++;
-          problems.push(`lesson ${lesson.number}: solution failed at ${firstFailure(r)} on run ${i + 1}: ${r.steps.find((x) => x.status !== "pass")?.message ?? r.error?.message}`);
+          problems.push(
+            `lesson ${lesson.number}: solution failed at ${firstFailure(r)} on run ${i + 1}: ${r.steps.find((x) => x.status !== "pass")?.message ?? r.error?.message}`,
+          );
         }
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     }
     const median = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-    opts.out.write(`  ${flaky === 0 ? s.green(s.ok) : s.red(s.bad)} solution passes ${repeat - flaky}/${repeat} (median ${median} ms)\n`);
+    opts.out.write(
+      `  ${flaky === 0 ? s.green(s.ok) : s.red(s.bad)} solution passes ${repeat - flaky}/${repeat} (median ${median} ms)\n`,
+    );
     const starter = await materialise(lesson.starterDir);
     try {
       const r = await runQuiet(lesson, starter, opts.env);
@@ -156,12 +182,17 @@ export async function selfCheck(opts: {
       try {
         const r = await runQuiet(lesson, dir, opts.env);
         const at = firstFailure(r);
-        say(at === fx.failsAt, `fixture ${fx.name} fails at ${fx.failsAt}${at === fx.failsAt ? "" : ` (it ${at ? `failed at ${at}` : "passed"})`}`);
+        say(
+          at === fx.failsAt,
+          `fixture ${fx.name} fails at ${fx.failsAt}${at === fx.failsAt ? "" : ` (it ${at ? `failed at ${at}` : "passed"})`}`,
+        );
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     }
   }
-  opts.out.write(`\n${problems.length === 0 ? s.green("The course checks out.") : s.red(`${problems.length} problem(s).`)}\n`);
+  opts.out.write(
+    `\n${problems.length === 0 ? s.green("The course checks out.") : s.red(`${problems.length} problem(s).`)}\n`,
+  );
   return { ok: problems.length === 0, problems };
 }

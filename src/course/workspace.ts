@@ -39,7 +39,10 @@ export interface PrepareResult {
  */
 export async function prepareWorkspace(workspace: string, lesson: Lesson): Promise<PrepareResult> {
   if (!existsSync(lesson.starterDir)) {
-    throw new LearnerError("LESSON_MALFORMED", `Lesson ${lesson.number} has no starter folder (${lesson.starterDir}).`);
+    throw new LearnerError(
+      "LESSON_MALFORMED",
+      `Lesson ${lesson.number} has no starter folder (${lesson.starterDir}).`,
+    );
   }
   const starterFiles = await listFiles(lesson.starterDir);
   if (!existsSync(join(workspace, "src", "server.ts"))) {
@@ -64,7 +67,10 @@ export async function prepareWorkspace(workspace: string, lesson: Lesson): Promi
 }
 
 /** Copies the workspace (without node_modules and runner state) to `.labs/backups/<stamp>-<label>/`. */
-export async function backupWorkspace(workspace: string, label: string): Promise<string | undefined> {
+export async function backupWorkspace(
+  workspace: string,
+  label: string,
+): Promise<string | undefined> {
   const files = await listFiles(workspace);
   if (files.length === 0) return undefined;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -74,7 +80,10 @@ export async function backupWorkspace(workspace: string, label: string): Promise
 }
 
 /** Replaces the workspace's files with the lesson's starter, after a backup. */
-export async function resetWorkspace(workspace: string, lesson: Lesson): Promise<string | undefined> {
+export async function resetWorkspace(
+  workspace: string,
+  lesson: Lesson,
+): Promise<string | undefined> {
   if (!existsSync(lesson.starterDir)) {
     throw new LearnerError("LESSON_MALFORMED", `Lesson ${lesson.number} has no starter folder.`);
   }

@@ -4,12 +4,15 @@ import type { Out } from "./pretty.ts";
 import type { Reporter, RunSummary } from "./reporter.ts";
 
 function esc(s: string): string {
-  return s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
+  return (
+    s
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+  );
 }
 
 /** JUnit XML of a run: a testsuite per lesson, a testcase per step. */
@@ -27,15 +30,29 @@ export function toJUnit(summary: RunSummary): string {
       `  <testsuite name="${esc(name)}" tests="${Math.max(l.steps.length, 1)}" failures="${st("fail")}" errors="${st("error") + (l.error ? 1 : 0)}" skipped="${st("skipped")}" time="${(l.durationMs / 1000).toFixed(3)}">`,
     );
     if (l.error) {
-      lines.push(`    <testcase classname="${esc(name)}" name="lesson could not be checked" time="0">`);
-      lines.push(`      <error message="${esc(l.error.message)}" type="${esc(l.error.code)}">${esc([...(l.error.details ?? []), l.error.hint ?? ""].join("\n"))}</error>`);
+      lines.push(
+        `    <testcase classname="${esc(name)}" name="lesson could not be checked" time="0">`,
+      );
+      lines.push(
+        `      <error message="${esc(l.error.message)}" type="${esc(l.error.code)}">${esc([...(l.error.details ?? []), l.error.hint ?? ""].join("\n"))}</error>`,
+      );
       lines.push("    </testcase>");
     }
     for (const s of l.steps) {
-      lines.push(`    <testcase classname="${esc(name)}" name="${esc(`${s.slug}: ${s.title}`)}" time="${(s.durationMs / 1000).toFixed(3)}">`);
-      const body = esc([...(s.details ?? []), `Hint: ${s.hint}`, "", s.transcript ?? ""].join("\n"));
-      if (s.status === "fail") lines.push(`      <failure message="${esc(s.message ?? "")}" type="${esc(s.code ?? "CHECK_FAILED")}">${body}</failure>`);
-      if (s.status === "error") lines.push(`      <error message="${esc(s.message ?? "")}" type="${esc(s.code ?? "ERROR")}">${body}</error>`);
+      lines.push(
+        `    <testcase classname="${esc(name)}" name="${esc(`${s.slug}: ${s.title}`)}" time="${(s.durationMs / 1000).toFixed(3)}">`,
+      );
+      const body = esc(
+        [...(s.details ?? []), `Hint: ${s.hint}`, "", s.transcript ?? ""].join("\n"),
+      );
+      if (s.status === "fail")
+        lines.push(
+          `      <failure message="${esc(s.message ?? "")}" type="${esc(s.code ?? "CHECK_FAILED")}">${body}</failure>`,
+        );
+      if (s.status === "error")
+        lines.push(
+          `      <error message="${esc(s.message ?? "")}" type="${esc(s.code ?? "ERROR")}">${body}</error>`,
+        );
       if (s.status === "skipped") lines.push(`      <skipped message="an earlier step failed"/>`);
       lines.push("    </testcase>");
     }

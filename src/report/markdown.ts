@@ -1,16 +1,21 @@
-import { type Token, type Tokens, lexer } from "marked";
+import { lexer, type Token, type Tokens } from "marked";
 import type { Style } from "./style.ts";
 
 /** Renders lesson Markdown for a terminal: headings, wrapped paragraphs, lists, code blocks, tables. */
 export function renderMarkdown(markdown: string, style: Style, width = 80): string {
-  return `${lexer(markdown).map((t) => block(t, style, width)).filter(Boolean).join("\n\n")}\n`;
+  return `${lexer(markdown)
+    .map((t) => block(t, style, width))
+    .filter(Boolean)
+    .join("\n\n")}\n`;
 }
 
 function block(t: Token, s: Style, width: number): string {
   switch (t.type) {
     case "heading": {
       const text = inline((t as Tokens.Heading).tokens, s);
-      return t.depth === 1 ? s.bold(s.cyan(text.toUpperCase())) : s.bold(t.depth === 2 ? `${text}` : `${text}`);
+      return t.depth === 1
+        ? s.bold(s.cyan(text.toUpperCase()))
+        : s.bold(t.depth === 2 ? `${text}` : `${text}`);
     }
     case "paragraph":
       return wrap(inline((t as Tokens.Paragraph).tokens, s), width);
@@ -24,7 +29,13 @@ function block(t: Token, s: Style, width: number): string {
       return list.items
         .map((item, i) => {
           const bullet = list.ordered ? `${Number(list.start || 1) + i}.` : "•";
-          const body = item.tokens.map((x) => (x.type === "text" ? inline((x as Tokens.Text).tokens ?? [x], s) : block(x, s, width - 4))).join("\n");
+          const body = item.tokens
+            .map((x) =>
+              x.type === "text"
+                ? inline((x as Tokens.Text).tokens ?? [x], s)
+                : block(x, s, width - 4),
+            )
+            .join("\n");
           return indent(wrap(body, width - 4), `  ${bullet} `, "    ");
         })
         .join("\n");
@@ -37,8 +48,13 @@ function block(t: Token, s: Style, width: number): string {
       );
     case "table": {
       const table = t as Tokens.Table;
-      const rows = [table.header.map((c) => inline(c.tokens, s)), ...table.rows.map((r) => r.map((c) => inline(c.tokens, s)))];
-      const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? "").length)));
+      const rows = [
+        table.header.map((c) => inline(c.tokens, s)),
+        ...table.rows.map((r) => r.map((c) => inline(c.tokens, s))),
+      ];
+      const widths = rows[0].map((_, i) =>
+        Math.max(...rows.map((r) => visible(r[i] ?? "").length)),
+      );
       return rows
         .map((r, ri) => {
           const line = r.map((c, i) => c + " ".repeat(widths[i] - visible(c).length)).join("  ");
@@ -84,7 +100,12 @@ function inline(tokens: Token[] | undefined, s: Style): string {
 }
 
 function decode(s: string): string {
-  return s.replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  return s
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: measuring text without ANSI colour codes

@@ -67,11 +67,15 @@ export class PrettyReporter implements Reporter {
     const skipped = result.steps.length - ran.length;
     const secs = (result.durationMs / 1000).toFixed(1);
     if (result.status === "pass") {
-      this.out.write(`\n  ${s.green(`Lesson ${result.number} passed`)}: ${ran.length} steps in ${secs} s.\n`);
+      this.out.write(
+        `\n  ${s.green(`Lesson ${result.number} passed`)}: ${ran.length} steps in ${secs} s.\n`,
+      );
     } else {
       const at = ran.length;
       const more = skipped ? ` (${skipped} later step${skipped > 1 ? "s" : ""} not run)` : "";
-      this.out.write(`\n  ${s.red(`Lesson ${result.number}: step ${at} of ${result.steps.length} failed`)}${more}.\n`);
+      this.out.write(
+        `\n  ${s.red(`Lesson ${result.number}: step ${at} of ${result.steps.length} failed`)}${more}.\n`,
+      );
     }
   }
 
@@ -79,9 +83,12 @@ export class PrettyReporter implements Reporter {
     if (summary.lessons.length < 2) return;
     const s = this.style;
     const passed = summary.lessons.filter((l) => l.status === "pass").length;
-    this.out.write(`\n${s.bold("Summary")}: ${passed} of ${summary.lessons.length} lessons passed.\n`);
+    this.out.write(
+      `\n${s.bold("Summary")}: ${passed} of ${summary.lessons.length} lessons passed.\n`,
+    );
     for (const l of summary.lessons) {
-      const mark = l.status === "pass" ? s.green(s.ok) : l.status === "error" ? s.yellow(s.bad) : s.red(s.bad);
+      const mark =
+        l.status === "pass" ? s.green(s.ok) : l.status === "error" ? s.yellow(s.bad) : s.red(s.bad);
       this.out.write(`  ${mark} ${String(l.number).padStart(2)} ${l.title}\n`);
     }
   }
@@ -97,7 +104,8 @@ export class PrettyReporter implements Reporter {
       server: s.magenta,
       curl: s.dim,
     };
-    const arrow = line.kind === "send" ? "→ " : line.kind === "recv" ? "← " : line.kind === "curl" ? "$ " : "";
+    const arrow =
+      line.kind === "send" ? "→ " : line.kind === "recv" ? "← " : line.kind === "curl" ? "$ " : "";
     return `${s.dim(`[${line.actor}]`)} ${colourOf[line.kind](`${arrow}${line.text}`)}`;
   }
 }

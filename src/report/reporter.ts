@@ -23,13 +23,16 @@ export interface Reporter {
 
 /** Fans every event out to several reporters. */
 export function combine(reporters: Reporter[]): Reporter {
+  const each = (fn: (r: Reporter) => void) => {
+    for (const r of reporters) fn(r);
+  };
   return {
-    onRunStart: (i) => reporters.forEach((r) => r.onRunStart?.(i)),
-    onLessonStart: (l) => reporters.forEach((r) => r.onLessonStart?.(l)),
-    onLine: (l) => reporters.forEach((r) => r.onLine?.(l)),
-    onStepStart: (l, s) => reporters.forEach((r) => r.onStepStart?.(l, s)),
-    onStepResult: (l, s) => reporters.forEach((r) => r.onStepResult?.(l, s)),
-    onLessonEnd: (res) => reporters.forEach((r) => r.onLessonEnd?.(res)),
+    onRunStart: (i) => each((r) => r.onRunStart?.(i)),
+    onLessonStart: (l) => each((r) => r.onLessonStart?.(l)),
+    onLine: (l) => each((r) => r.onLine?.(l)),
+    onStepStart: (l, s) => each((r) => r.onStepStart?.(l, s)),
+    onStepResult: (l, s) => each((r) => r.onStepResult?.(l, s)),
+    onLessonEnd: (res) => each((r) => r.onLessonEnd?.(res)),
     onRunEnd: async (s) => {
       for (const r of reporters) await r.onRunEnd?.(s);
     },

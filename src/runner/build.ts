@@ -120,9 +120,13 @@ class EsbuildBuilder implements ServerBuilder {
       kind: "error",
       color: false,
     });
-    return new LearnerError("SERVER_BUILD_FAILED", `Your code does not compile (${where}): ${first?.text}`, {
-      hint: "Fix the syntax error shown above and save; the runner rebuilds on every save.",
-      details: formatted.join("").trimEnd().split("\n"),
-    });
+    return new LearnerError(
+      "SERVER_BUILD_FAILED",
+      `Your code does not compile (${where}): ${first?.text}`,
+      {
+        hint: "Fix the syntax error shown above and save; the runner rebuilds on every save.",
+        details: formatted.join("").trimEnd().split("\n"),
+      },
+    );
   }
 }

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { LearnerError } from "../errors.ts";
 import type { Transcript } from "../checks/transcript.ts";
+import { LearnerError } from "../errors.ts";
 import type { StartCommand } from "./build.ts";
+import { OutputCapture } from "./output-capture.ts";
 import { canConnect } from "./ports.ts";
 import { listeningPorts, pidsWithEnv } from "./procfs.ts";
-import { OutputCapture } from "./output-capture.ts";
 
 /** How one learner process is started and bounded. */
 export interface LearnerProcessOptions {
@@ -73,12 +73,16 @@ export class LearnerProcess {
     this.exitInfo = undefined;
     this.stopping = false;
     const heap = this.opts.maxOldSpaceMb ?? 768;
-    const child = spawn(process.execPath, [`--max-old-space-size=${heap}`, ...this.opts.command.args], {
-      cwd: this.opts.command.cwd,
-      env: { ...this.env, [RUN_MARKER]: this.marker },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [`--max-old-space-size=${heap}`, ...this.opts.command.args],
+      {
+        cwd: this.opts.command.cwd,
+        env: { ...this.env, [RUN_MARKER]: this.marker },
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     this.child = child;
     this.output.attach(child.stdout!, child.stderr!);
     this.exitPromise = new Promise((resolve) => {
@@ -123,7 +127,9 @@ export class LearnerProcess {
       `Your server was still running after ${timeout} ms but never accepted a connection on port ${this.port}.`,
       {
         hint: "Make sure src/server.ts calls serve({ fetch: app.fetch, port }) and that nothing before it blocks (an endless loop, a promise that never settles, a top-level await on something that never answers).",
-        details: tail.length ? ["Last lines of your server's output:", ...tail] : ["Your server printed nothing."],
+        details: tail.length
+          ? ["Last lines of your server's output:", ...tail]
+          : ["Your server printed nothing."],
       },
     );
   }
@@ -132,13 +138,19 @@ export class LearnerProcess {
     const { code, signal } = this.exitInfo!;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const tail = this.output.tail(20);
-    return new LearnerError("SERVER_EXITED", `Your server ${how} before it accepted connections on port ${this.port}.`, {
-      hint:
-        code === 0
-          ? "A server must keep running: check that src/server.ts starts listening (serve(...)) instead of finishing."
-          : "Read the error above: it is the last thing your server printed. Fix it and save.",
-      details: tail.length ? ["Last lines of your server's output:", ...tail] : ["Your server printed nothing."],
-    });
+    return new LearnerError(
+      "SERVER_EXITED",
+      `Your server ${how} before it accepted connections on port ${this.port}.`,
+      {
+        hint:
+          code === 0
+            ? "A server must keep running: check that src/server.ts starts listening (serve(...)) instead of finishing."
+            : "Read the error above: it is the last thing your server printed. Fix it and save.",
+        details: tail.length
+          ? ["Last lines of your server's output:", ...tail]
+          : ["Your server printed nothing."],
+      },
+    );
   }
 
   /** The pids of this run: the process group leader plus anything carrying the run's marker. */

@@ -54,7 +54,8 @@ export class OutputCapture {
   private line(raw: string): void {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI colour codes from learner output
     const line = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
-    const cut = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (${line.length} chars)` : line;
+    const cut =
+      line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (${line.length} chars)` : line;
     this.recent.push(cut);
     if (this.recent.length > this.keep) this.recent.shift();
     if (this.shown < this.maxShown) {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { LearnerError } from "../errors.ts";
 import type { Transcript } from "../checks/transcript.ts";
+import { LearnerError } from "../errors.ts";
 import { canConnect, freePort } from "./ports.ts";
 
 /** Where a check run's Redis comes from. */
@@ -35,29 +35,54 @@ export interface RedisHandle {
  * Provides Redis: `REDIS_URL` when set, otherwise a private `redis-server` on a
  * free loopback port without persistence, stopped at the end of the run.
  */
-export async function provideRedis(transcript: Transcript, env: NodeJS.ProcessEnv = process.env): Promise<RedisHandle> {
+export async function provideRedis(
+  transcript: Transcript,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RedisHandle> {
   if (env.REDIS_URL) {
     return {
       url: env.REDIS_URL,
       owned: false,
       restart: async () => {
-        throw new LearnerError("NO_REDIS", "This step restarts Redis, which the runner can only do with its own redis-server.", {
-          hint: "Unset REDIS_URL so the runner starts a private redis-server for the check.",
-        });
+        throw new LearnerError(
+          "NO_REDIS",
+          "This step restarts Redis, which the runner can only do with its own redis-server.",
+          {
+            hint: "Unset REDIS_URL so the runner starts a private redis-server for the check.",
+          },
+        );
       },
       stop: async () => {},
     };
   }
   const bin = findRedisServer();
-  if (!bin) throw new LearnerError("NO_REDIS", "This lesson needs Redis, and there is none.", { hint: NO_REDIS_HINT });
+  if (!bin)
+    throw new LearnerError("NO_REDIS", "This lesson needs Redis, and there is none.", {
+      hint: NO_REDIS_HINT,
+    });
   const port = await freePort();
   const log = transcript.logger("redis");
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"], {
-      stdio: "ignore",
-      detached: true,
-    });
+    child = spawn(
+      bin,
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "no",
+      ],
+      {
+        stdio: "ignore",
+        detached: true,
+      },
+    );
     const deadline = performance.now() + 5000;
     while (performance.now() < deadline) {
       if (await canConnect(port)) {
@@ -66,7 +91,9 @@ export async function provideRedis(transcript: Transcript, env: NodeJS.ProcessEn
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new LearnerError("NO_REDIS", `redis-server did not start on port ${port} within 5 s.`, { hint: NO_REDIS_HINT });
+    throw new LearnerError("NO_REDIS", `redis-server did not start on port ${port} within 5 s.`, {
+      hint: NO_REDIS_HINT,
+    });
   };
   const stop = async () => {
     const c = child;

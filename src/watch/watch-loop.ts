@@ -7,7 +7,10 @@ export type WatchEvent = { type: "change"; path: string } | { type: "key"; key: 
 
 /** Files whose changes never trigger a run. */
 export function isIgnored(path: string): boolean {
-  return /(^|[/\\])(node_modules|\.labs|\.git|dist)([/\\]|$)/.test(path) || /\.db(-wal|-shm|-journal)?$/.test(path);
+  return (
+    /(^|[/\\])(node_modules|\.labs|\.git|dist)([/\\]|$)/.test(path) ||
+    /\.db(-wal|-shm|-journal)?$/.test(path)
+  );
 }
 
 /**
@@ -23,15 +26,21 @@ export class WatchLoop {
   private changed: string[] = [];
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly handlers: {
       run: (changed: string[]) => Promise<void>;
       key: (k: KeyCommand) => Promise<void> | void;
     },
     private readonly debounceMs = 100,
   ) {
-    this.watcher = watch(dir, { ignored: (p) => isIgnored(relative(dir, p)), ignoreInitial: true, atomic: false });
-    this.watcher.on("all", (_event, path) => this.dispatch({ type: "change", path: relative(dir, path) }));
+    this.watcher = watch(dir, {
+      ignored: (p) => isIgnored(relative(dir, p)),
+      ignoreInitial: true,
+      atomic: false,
+    });
+    this.watcher.on("all", (_event, path) =>
+      this.dispatch({ type: "change", path: relative(dir, path) }),
+    );
   }
 
   /** Resolves once the watcher has scanned the folder. */

@@ -17,7 +17,12 @@ export async function runScenario(
   workspace: string,
   checker: LessonChecker,
   opts: { readyTimeout?: number } = {},
-): Promise<{ result: LessonResult; transcript: Transcript; tag: string; leftovers: () => number[] }> {
+): Promise<{
+  result: LessonResult;
+  transcript: Transcript;
+  tag: string;
+  leftovers: () => number[];
+}> {
   const transcript = new Transcript();
   const tag = randomUUID();
   const builder = createBuilder(workspace);

@@ -50,7 +50,8 @@ export function toTask(row: TaskRow): Task {
   };
 }
 
-const TASK_SELECT = `
+/** Selects tasks with the board of their list; add a WHERE clause after it. */
+export const TASK_SELECT = `
   SELECT t.*, l.board_id AS board_id
   FROM tasks t
   JOIN lists l ON l.id = t.list_id

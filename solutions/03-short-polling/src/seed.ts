@@ -1,17 +1,20 @@
 import type { Database } from "better-sqlite3";
 
-const USERS = [
+/** Seed rows of `users`. */
+export const USERS = [
   { id: "user-alice", name: "Alice", email: "alice@example.com" },
   { id: "user-bob", name: "Bob", email: "bob@example.com" },
   { id: "user-carol", name: "Carol", email: "carol@example.com" },
 ];
 
-const BOARDS = [
+/** Seed rows of `boards`. */
+export const BOARDS = [
   { id: "board-1", name: "Product launch" },
   { id: "board-2", name: "Office move" },
 ];
 
-const LISTS = [
+/** Seed rows of `lists`. */
+export const LISTS = [
   { id: "list-todo", boardId: "board-1", name: "To Do", position: 0 },
   { id: "list-doing", boardId: "board-1", name: "In Progress", position: 1 },
   { id: "list-done", boardId: "board-1", name: "Done", position: 2 },
@@ -19,7 +22,8 @@ const LISTS = [
   { id: "list-b2-done", boardId: "board-2", name: "Done", position: 1 },
 ];
 
-const TASKS = [
+/** Seed rows of `tasks`. */
+export const TASKS = [
   {
     id: "task-1",
     listId: "list-todo",

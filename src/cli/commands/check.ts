@@ -1,17 +1,20 @@
-import { isAvailable, type Lesson, findLesson, loadCourse } from "../../course/manifest.ts";
+import { existsSync } from "node:fs";
+import { findLesson, isAvailable, type Lesson, loadCourse } from "../../course/manifest.ts";
 import { checkLessons } from "../../course/run-lessons.ts";
 import { LearnerError } from "../../errors.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
 import { reportersOf, requireModules, workspaceOf } from "../shared.ts";
-import { existsSync } from "node:fs";
 
 /** `labs check <n|slug|all>`: one run, no watching; the exit code tells the outcome. */
 export async function checkCommand(p: Parsed, io: CliIO): Promise<number> {
   requireModules();
   const course = loadCourse();
   const arg = p.positionals[0];
-  if (!arg) throw new LearnerError("USAGE", "Which lesson should be checked?", { hint: "`npm run labs -- check 3`, or `check all`." });
+  if (!arg)
+    throw new LearnerError("USAGE", "Which lesson should be checked?", {
+      hint: "`npm run labs -- check 3`, or `check all`.",
+    });
   let lessons: Lesson[];
   if (arg === "all") lessons = course.lessons.filter(isAvailable);
   else {
@@ -28,10 +31,18 @@ export async function checkCommand(p: Parsed, io: CliIO): Promise<number> {
     env: io.env,
     ...workspaces(p, io, lessons),
   });
-  return summary.status === "pass" ? EXIT.ok : summary.status === "error" ? EXIT.usage : EXIT.failed;
+  return summary.status === "pass"
+    ? EXIT.ok
+    : summary.status === "error"
+      ? EXIT.usage
+      : EXIT.failed;
 }
 
-function workspaces(p: Parsed, io: CliIO, lessons: Lesson[]): { workspace: string; workspaceOf?: (l: Lesson) => string } {
+function workspaces(
+  p: Parsed,
+  io: CliIO,
+  lessons: Lesson[],
+): { workspace: string; workspaceOf?: (l: Lesson) => string } {
   if (p.flags.solution) {
     return { workspace: lessons[0]?.solutionDir ?? "", workspaceOf: (l) => l.solutionDir };
   }

@@ -6,7 +6,9 @@ import { type CliIO, EXIT } from "../io.ts";
 export async function devCommand(p: Parsed, io: CliIO): Promise<number> {
   const sub = p.positionals[0];
   if (sub !== "check") {
-    throw new LearnerError("USAGE", `Unknown dev command "${sub ?? ""}".`, { hint: "Use `npm run labs -- dev check`." });
+    throw new LearnerError("USAGE", `Unknown dev command "${sub ?? ""}".`, {
+      hint: "Use `npm run labs -- dev check`.",
+    });
   }
   const { selfCheck } = await import("../../course/self-check.ts");
   const report = await selfCheck({

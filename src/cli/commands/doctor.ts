@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { findChromium } from "../../runner/chromium.ts";
 import { RUNNER_ROOT } from "../../runner/build.ts";
+import { findChromium } from "../../runner/chromium.ts";
 import { freePort } from "../../runner/ports.ts";
 import { findRedisServer, NO_REDIS_HINT } from "../../runner/redis.ts";
 import type { Parsed } from "../args.ts";
@@ -25,9 +25,16 @@ export async function doctorCommand(p: Parsed, io: CliIO): Promise<number> {
     what: `Node.js ${process.version}${nodeOk ? "" : " (20.19 or newer needed)"}`,
     fix: "Install Node.js 20.19+ or the current LTS (https://nodejs.org).",
   });
-  const missing = ["srvx", "ws", "redis", "esbuild", "better-sqlite3", "@hectoday/http", "chokidar", "marked"].filter(
-    (m) => !existsSync(join(RUNNER_ROOT, "node_modules", m)),
-  );
+  const missing = [
+    "srvx",
+    "ws",
+    "redis",
+    "esbuild",
+    "better-sqlite3",
+    "@hectoday/http",
+    "chokidar",
+    "marked",
+  ].filter((m) => !existsSync(join(RUNNER_ROOT, "node_modules", m)));
   findings.push({
     ok: missing.length === 0,
     what: missing.length ? `modules missing: ${missing.join(", ")}` : "modules installed",
@@ -38,31 +45,54 @@ export async function doctorCommand(p: Parsed, io: CliIO): Promise<number> {
     new sqlite(":memory:").close();
     findings.push({ ok: true, what: "better-sqlite3 loads (native module built for this Node)" });
   } catch (error) {
-    findings.push({ ok: false, what: `better-sqlite3 does not load: ${(error as Error).message.split("\n")[0]}`, fix: "Run `npm rebuild better-sqlite3` (needs python3, make and a C++ compiler)." });
+    findings.push({
+      ok: false,
+      what: `better-sqlite3 does not load: ${(error as Error).message.split("\n")[0]}`,
+      fix: "Run `npm rebuild better-sqlite3` (needs python3, make and a C++ compiler).",
+    });
   }
   try {
     await freePort();
     findings.push({ ok: true, what: "can listen on 127.0.0.1 (free ports for your servers)" });
   } catch (error) {
-    findings.push({ ok: false, what: `cannot listen on 127.0.0.1: ${(error as Error).message}`, fix: "The runner needs loopback networking." });
+    findings.push({
+      ok: false,
+      what: `cannot listen on 127.0.0.1: ${(error as Error).message}`,
+      fix: "The runner needs loopback networking.",
+    });
   }
-  if (io.env.REDIS_URL) findings.push({ ok: true, what: `Redis: REDIS_URL=${io.env.REDIS_URL} (lessons 16 and 18 use it)` });
+  if (io.env.REDIS_URL)
+    findings.push({
+      ok: true,
+      what: `Redis: REDIS_URL=${io.env.REDIS_URL} (lessons 16 and 18 use it)`,
+    });
   else {
     const redis = findRedisServer();
     findings.push(
       redis
         ? { ok: true, what: `Redis: ${redis} (the runner starts a private one per check)` }
-        : { ok: "warn", what: "Redis: no redis-server and no REDIS_URL (lessons 16 and 18 need one)", fix: NO_REDIS_HINT },
+        : {
+            ok: "warn",
+            what: "Redis: no redis-server and no REDIS_URL (lessons 16 and 18 need one)",
+            fix: NO_REDIS_HINT,
+          },
     );
   }
   const chromium = findChromium(io.env);
   findings.push(
     chromium
       ? { ok: true, what: `Chromium: ${chromium} (the capstone's browser steps)` }
-      : { ok: "warn", what: "Chromium: not found (the capstone's browser steps will be skipped)", fix: "Debian/Ubuntu: `sudo apt-get install chromium`; or set CHROMIUM_PATH." },
+      : {
+          ok: "warn",
+          what: "Chromium: not found (the capstone's browser steps will be skipped)",
+          fix: "Debian/Ubuntu: `sudo apt-get install chromium`; or set CHROMIUM_PATH.",
+        },
   );
   const ws = workspaceOf(p, io);
-  findings.push({ ok: true, what: `workspace: ${ws}${existsSync(ws) ? "" : " (created by your first `npm run lesson <n>`)"}` });
+  findings.push({
+    ok: true,
+    what: `workspace: ${ws}${existsSync(ws) ? "" : " (created by your first `npm run lesson <n>`)"}`,
+  });
 
   for (const f of findings) {
     const mark = f.ok === true ? s.green(s.ok) : f.ok === "warn" ? s.yellow("!") : s.red(s.bad);

@@ -1,5 +1,5 @@
-import type { LessonResult } from "../../checks/results.ts";
 import { START_STEP } from "../../checks/harness.ts";
+import type { LessonResult } from "../../checks/results.ts";
 import { loadChecker } from "../../course/manifest.ts";
 import { readLastResult } from "../../course/progress.ts";
 import type { Parsed } from "../args.ts";
@@ -13,7 +13,9 @@ export async function hintCommand(p: Parsed, io: CliIO): Promise<number> {
   const last = readLastResult<LessonResult>(workspaceOf(p, io), lesson.number);
   const failing = last?.steps.find((x) => x.status === "fail" || x.status === "error");
   if (failing) {
-    io.stdout.write(`${s.bold(`Lesson ${lesson.number}, step "${failing.title}"`)} failed last time:\n  ${failing.message ?? ""}\n\n${s.yellow("Hint:")} ${failing.hint}\n`);
+    io.stdout.write(
+      `${s.bold(`Lesson ${lesson.number}, step "${failing.title}"`)} failed last time:\n  ${failing.message ?? ""}\n\n${s.yellow("Hint:")} ${failing.hint}\n`,
+    );
     return EXIT.ok;
   }
   const checker = await loadChecker(lesson);

@@ -4,10 +4,10 @@ import { type Course, isAvailable, type Lesson } from "../../course/manifest.ts"
 import { readProgress, recordRun, saveLastResult, writeProgress } from "../../course/progress.ts";
 import { checkLesson, checkLessons } from "../../course/run-lessons.ts";
 import { prepareWorkspace } from "../../course/workspace.ts";
-import { createBuilder } from "../../runner/build.ts";
 import { renderMarkdown } from "../../report/markdown.ts";
 import { PrettyReporter } from "../../report/pretty.ts";
 import type { Style } from "../../report/style.ts";
+import { createBuilder } from "../../runner/build.ts";
 import { listenKeys } from "../../watch/keys.ts";
 import { WatchLoop } from "../../watch/watch-loop.ts";
 import type { Parsed } from "../args.ts";
@@ -22,13 +22,19 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   const s = styleOf(io);
   const tty = Boolean(io.stdout.isTTY);
   const text = await readFile(lesson.lessonFile, "utf8");
-  const showLesson = () => io.stdout.write(renderMarkdown(text, s, Math.min(io.stdout.columns ?? 80, 100) - 2));
+  const showLesson = () =>
+    io.stdout.write(renderMarkdown(text, s, Math.min(io.stdout.columns ?? 80, 100) - 2));
 
   showLesson();
   const prepared = await prepareWorkspace(ws, lesson);
-  if (prepared.seeded) io.stdout.write(`\n${s.green(s.ok)} Your workspace is ${ws} (seeded from lesson ${lesson.number}'s starter).\n`);
+  if (prepared.seeded)
+    io.stdout.write(
+      `\n${s.green(s.ok)} Your workspace is ${ws} (seeded from lesson ${lesson.number}'s starter).\n`,
+    );
   else if (prepared.added.length) {
-    io.stdout.write(`\n${s.green(s.ok)} Kept your work in ${ws}; added the lesson's new files: ${prepared.added.join(", ")}\n`);
+    io.stdout.write(
+      `\n${s.green(s.ok)} Kept your work in ${ws}; added the lesson's new files: ${prepared.added.join(", ")}\n`,
+    );
   } else io.stdout.write(`\n${s.dim(`Your workspace: ${ws}`)}\n`);
   const progress = readProgress(ws);
   progress.current = lesson.number;
@@ -49,7 +55,11 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   if (p.flags["no-watch"]) {
     const result = await runOnce([]);
     await builder.dispose();
-    return result.status === "pass" ? EXIT.ok : result.status === "error" ? EXIT.usage : EXIT.failed;
+    return result.status === "pass"
+      ? EXIT.ok
+      : result.status === "error"
+        ? EXIT.usage
+        : EXIT.failed;
   }
 
   const footer = () =>
@@ -73,7 +83,11 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
         footer();
       } else if (k === "hint") {
         const failing = last?.steps.find((x) => x.status === "fail" || x.status === "error");
-        io.stdout.write(failing ? `\n${s.yellow("Hint")} (${failing.title}): ${failing.hint}\n` : `\n${s.dim("Nothing has failed; no hint needed.")}\n`);
+        io.stdout.write(
+          failing
+            ? `\n${s.yellow("Hint")} (${failing.title}): ${failing.hint}\n`
+            : `\n${s.dim("Nothing has failed; no hint needed.")}\n`,
+        );
       }
     },
   });
@@ -94,10 +108,20 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
 }
 
 /** After a pass: re-check the earlier lessons (regression) and point to the next one. */
-async function afterPass(course: Course, lesson: Lesson, ws: string, io: CliIO, s: Style): Promise<void> {
-  const earlier = course.lessons.filter((l) => l.number < lesson.number && isAvailable(l) && l.number > 1);
+async function afterPass(
+  course: Course,
+  lesson: Lesson,
+  ws: string,
+  io: CliIO,
+  s: Style,
+): Promise<void> {
+  const earlier = course.lessons.filter(
+    (l) => l.number < lesson.number && isAvailable(l) && l.number > 1,
+  );
   if (earlier.length) {
-    io.stdout.write(`\n${s.dim(`Checking lessons ${earlier[0].number}–${earlier.at(-1)!.number} again, so nothing earlier broke…`)}\n`);
+    io.stdout.write(
+      `\n${s.dim(`Checking lessons ${earlier[0].number}–${earlier.at(-1)!.number} again, so nothing earlier broke…`)}\n`,
+    );
     const summary = await checkLessons(earlier, {
       workspace: ws,
       env: io.env,
@@ -114,7 +138,9 @@ async function afterPass(course: Course, lesson: Lesson, ws: string, io: CliIO, 
       );
       return;
     }
-    io.stdout.write(`${s.green(s.ok)} Lessons ${earlier[0].number}–${earlier.at(-1)!.number} still pass.\n`);
+    io.stdout.write(
+      `${s.green(s.ok)} Lessons ${earlier[0].number}–${earlier.at(-1)!.number} still pass.\n`,
+    );
   }
   const next = course.lessons.find((l) => l.number === lesson.number + 1);
   io.stdout.write(

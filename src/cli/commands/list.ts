@@ -23,6 +23,8 @@ export async function listCommand(p: Parsed, io: CliIO): Promise<number> {
     const title = isAvailable(l) ? l.title : s.dim(`${l.title} (coming soon)`);
     io.stdout.write(`  ${mark} ${String(l.number).padStart(2)}  ${title}${current}\n`);
   }
-  io.stdout.write(`\n${done} of ${course.lessons.length} lessons passed. Start one with: npm run lesson <n>\n`);
+  io.stdout.write(
+    `\n${done} of ${course.lessons.length} lessons passed. Start one with: npm run lesson <n>\n`,
+  );
   return EXIT.ok;
 }

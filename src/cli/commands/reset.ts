@@ -13,12 +13,18 @@ export async function resetCommand(p: Parsed, io: CliIO): Promise<number> {
   const s = styleOf(io);
   if (existsSync(ws) && !p.flags.yes) {
     if (!io.stdin.isTTY) {
-      throw new LearnerError("USAGE", "reset replaces your workspace's files; it asks first, and there is no terminal to ask on.", {
-        hint: `Add --yes to confirm: npm run labs -- reset ${lesson.number} --yes (a backup is made first).`,
-      });
+      throw new LearnerError(
+        "USAGE",
+        "reset replaces your workspace's files; it asks first, and there is no terminal to ask on.",
+        {
+          hint: `Add --yes to confirm: npm run labs -- reset ${lesson.number} --yes (a backup is made first).`,
+        },
+      );
     }
     const rl = createInterface({ input: io.stdin, output: io.stdout as NodeJS.WritableStream });
-    const answer = await rl.question(`Replace ${ws} with lesson ${lesson.number}'s starter? A backup is made first. [y/N] `);
+    const answer = await rl.question(
+      `Replace ${ws} with lesson ${lesson.number}'s starter? A backup is made first. [y/N] `,
+    );
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) {
       io.stdout.write("Nothing changed.\n");

@@ -24,7 +24,18 @@ const fixture = (name: string) => join(SUPERVISOR_FIXTURES, name);
 
 afterAll(async () => {
   // esbuild writes each fixture's bundle into its .labs folder
-  for (const name of ["exits-at-once", "finishes-without-listening", "never-listens", "wrong-port", "crashes-mid-request", "hangs-forever", "floods-output", "syntax-error", "spawns-orphan", "healthy"]) {
+  for (const name of [
+    "exits-at-once",
+    "finishes-without-listening",
+    "never-listens",
+    "wrong-port",
+    "crashes-mid-request",
+    "hangs-forever",
+    "floods-output",
+    "syntax-error",
+    "spawns-orphan",
+    "healthy",
+  ]) {
     await rm(join(fixture(name), ".labs"), { recursive: true, force: true });
   }
 });
@@ -41,7 +52,9 @@ describe("the supervisor of learner servers", () => {
   it("passes a healthy server and leaves nothing running", async () => {
     const { result, leftovers, transcript } = await scenario("healthy");
     expect(result.status).toBe("pass");
-    expect(transcript.lines.some((l) => l.actor === "your server" && l.text.startsWith("listening on"))).toBe(true);
+    expect(
+      transcript.lines.some((l) => l.actor === "your server" && l.text.startsWith("listening on")),
+    ).toBe(true);
     expect(leftovers()).toEqual([]);
   });
 
@@ -119,7 +132,9 @@ describe("the supervisor of learner servers", () => {
 
   it("frees the port when it stops a server", async () => {
     const { result, transcript } = await scenario("healthy");
-    const m = /port (\d+)/.exec(transcript.lines.find((l) => /listens on port/.test(l.text))?.text ?? "");
+    const m = /port (\d+)/.exec(
+      transcript.lines.find((l) => /listens on port/.test(l.text))?.text ?? "",
+    );
     expect(result.status).toBe("pass");
     expect(m).not.toBeNull();
     expect(await canConnect(Number(m![1]))).toBe(false);

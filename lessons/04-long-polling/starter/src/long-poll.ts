@@ -1,0 +1,29 @@
+import { config } from "./config.js";
+import type { BoardEvent } from "./events.js";
+import { errorResponse } from "./responses.js";
+
+/**
+ * Holds a poll request on `boardId` until `notifyWaiters` is called for that board,
+ * the long-poll timeout passes, or `signal` reports that the client went away.
+ */
+export function waitForUpdate(_boardId: string, _signal?: AbortSignal): Promise<Response> {
+  // TODO(lesson 4): return a new Promise<Response> that registers a waiter for this board
+  // (keep the waiters in a module-level Map<string, Set<Waiter>> or an array with boardId):
+  //   - after config.longPollTimeoutMs: remove the waiter, resolve Response.json({ data: [], timeout: true })
+  //   - when notifyWaiters() settles it: clear the timer, remove the waiter, resolve its response
+  //   - on the signal's "abort" event: clear the timer and remove ONLY this waiter
+  return Promise.resolve(
+    errorResponse(
+      501,
+      "NOT_IMPLEMENTED",
+      `Long polling is not written yet (timeout would be ${config.longPollTimeoutMs} ms).`,
+    ),
+  );
+}
+
+/** Answers every request held on `boardId` with the events that just happened there. */
+export function notifyWaiters(_boardId: string, _data: BoardEvent[]): void {
+  // TODO(lesson 4): settle every waiter of this board (and only this board) with
+  // Response.json({ data, timestamp: new Date().toISOString() }). If settling removes the
+  // waiter from the collection you are looping over, loop over a copy.
+}
