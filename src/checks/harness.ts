@@ -18,6 +18,8 @@ export interface LessonInfo {
 export interface HarnessEvents {
   onStepStart?(lesson: LessonInfo, step: { slug: string; title: string }): void;
   onStepResult?(lesson: LessonInfo, result: StepResult): void;
+  /** The verdict, as soon as the last step has run and before the teardown. */
+  onVerdict?(result: LessonResult): void;
 }
 
 /** The implicit first step of every lesson with a server. */
@@ -154,6 +156,7 @@ export async function runChecker(opts: {
     : checker.steps;
 
   let failed: StepResult | undefined;
+  let verdict: LessonResult;
   try {
     for (const step of allSteps) {
       if (failed) {
@@ -179,6 +182,9 @@ export async function runChecker(opts: {
       steps.push(result);
       events?.onStepResult?.(lesson, result);
     }
+    const status = failed ? (failed.status === "error" ? "error" : "fail") : "pass";
+    verdict = { ...lesson, status, durationMs: Math.round(performance.now() - t0), steps };
+    events?.onVerdict?.(verdict);
   } finally {
     for (const c of sseClients) c.close();
     for (const c of wsClients) c.terminate();
@@ -191,13 +197,7 @@ export async function runChecker(opts: {
     }
     await launcher?.stopAll();
   }
-  const status = failed ? (failed.status === "error" ? "error" : "fail") : "pass";
-  return {
-    ...lesson,
-    status,
-    durationMs: Math.round(performance.now() - t0),
-    steps,
-  };
+  return verdict;
 }
 
 async function runStep(

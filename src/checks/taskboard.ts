@@ -3,6 +3,7 @@
  * task objects (a learner may send `listId` or `list_id`), read-only access to the
  * server's SQLite file, task mutations that later steps build on, and timed long polls.
  */
+import { existsSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { check, checkStatus, fail, show } from "./assert.ts";
 import type { HttpResult, PendingRequest, StepContext } from "./types.ts";
@@ -84,9 +85,15 @@ export function jsonObject(res: HttpResult): Json {
 
 /** Opens the server's SQLite file read-only, runs `fn`, and always closes the file again. */
 export function withDatabase<T>(h: StepContext, fn: (db: Database.Database) => T): T {
+  const path = h.server.databasePath;
+  const size = existsSync(path) ? statSync(path).size : undefined;
+  check(size !== undefined && size > 0, "Your server has written nothing to its database file.", {
+    expected: `the tables of src/db.ts in the file named by DATABASE_PATH (${path})`,
+    received: size === undefined ? "no file at that path" : "an empty file",
+  });
   let db: Database.Database;
   try {
-    db = new Database(h.server.databasePath, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (error) {
     fail(`Could not open the database file your server was given (DATABASE_PATH).`, {
       expected: `a SQLite file at ${h.server.databasePath}`,

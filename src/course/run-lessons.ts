@@ -39,6 +39,7 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
   let redis: RedisHandle | undefined;
   const t0 = performance.now();
   let result: LessonResult;
+  let reported = false;
   try {
     const checker = await loadChecker(lesson);
     const timers: Timers = { ...CHECK_TIMERS, ...checker.timers };
@@ -61,7 +62,14 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
       timers,
       redis,
       workspace: opts.workspace,
-      events: { onStepStart: reporter.onStepStart, onStepResult: reporter.onStepResult },
+      events: {
+        onStepStart: (l, st) => reporter.onStepStart?.(l, st),
+        onStepResult: (l, r) => reporter.onStepResult?.(l, r),
+        onVerdict: (r) => {
+          reported = true;
+          reporter.onLessonEnd?.(r);
+        },
+      },
     });
   } catch (error) {
     if (!isLearnerError(error)) throw error;
@@ -77,7 +85,7 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
     if (ownBuilder) await builder.dispose();
     unsubscribe();
   }
-  reporter.onLessonEnd?.(result);
+  if (!reported) reporter.onLessonEnd?.(result);
   return result;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
@@ -33,9 +33,14 @@ export function listFixtures(lesson: Lesson): Fixture[] {
     });
 }
 
-/** Copies `base` into a fresh temporary folder, then `overlay` on top (minus fixture.json). */
-export async function materialise(base: string, overlay?: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "labs-scenario-"));
+/** Copies `base` into a fresh temporary folder (under `parent`, default the OS's), then `overlay` on top (minus fixture.json). */
+export async function materialise(
+  base: string,
+  overlay?: string,
+  parent = tmpdir(),
+): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  const dir = await mkdtemp(join(parent, "labs-scenario-"));
   for (const f of await filesOf(base)) await cp(join(base, f), join(dir, f));
   if (overlay) {
     for (const f of await filesOf(overlay)) {

@@ -4,6 +4,12 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { LearnerError } from "../errors.ts";
+import { baseEnv } from "./environment.ts";
+import { RUN_MARKER } from "./marker.ts";
+import { WarmPool } from "./warm-pool.ts";
+
+/** Node flags of every learner process: readable stack traces, and a heap cap so a runaway allocation ends in a clear crash. */
+export const NODE_ARGS = ["--enable-source-maps", "--max-old-space-size=768"];
 
 /** The root of the runner's own installation (holds node_modules). */
 export const RUNNER_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -12,6 +18,9 @@ export const RUNNER_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "
 export interface StartCommand {
   args: string[];
   cwd: string;
+  /** The bundle a prewarmed spare imports, and the pool that holds the spare (watch mode). */
+  entry?: string;
+  warm?: WarmPool;
 }
 
 /**
@@ -27,9 +36,19 @@ export interface ServerBuilder {
   dispose(): Promise<void>;
 }
 
-/** Picks the builder: `LABS_RUNTIME=tsx` forces tsx, otherwise esbuild. */
-export function createBuilder(workspace: string, mode = process.env.LABS_RUNTIME): ServerBuilder {
-  return mode === "tsx" ? new TsxBuilder(workspace) : new EsbuildBuilder(workspace);
+/**
+ * Picks the builder: `LABS_RUNTIME=tsx` forces tsx, otherwise esbuild. With
+ * `prewarm`, a spare node process with the server's packages already loaded
+ * waits for the next start (watch mode, where a next start always comes).
+ */
+export function createBuilder(
+  workspace: string,
+  mode = process.env.LABS_RUNTIME,
+  opts: { prewarm?: boolean } = {},
+): ServerBuilder {
+  return mode === "tsx"
+    ? new TsxBuilder(workspace)
+    : new EsbuildBuilder(workspace, Boolean(opts.prewarm));
 }
 
 function entryOf(workspace: string): string {
@@ -48,7 +67,7 @@ class TsxBuilder implements ServerBuilder {
 
   async prepare(): Promise<StartCommand> {
     const entry = entryOf(this.workspace);
-    return { args: ["--import", "tsx", entry], cwd: this.workspace };
+    return { args: [...NODE_ARGS, "--import", "tsx", entry], cwd: this.workspace };
   }
 
   async dispose(): Promise<void> {}
@@ -58,8 +77,13 @@ class EsbuildBuilder implements ServerBuilder {
   readonly mode = "esbuild" as const;
   private context?: esbuild.BuildContext;
   private readonly outDir: string;
+  private warm?: WarmPool;
+  private externals: string[] = [];
 
-  constructor(private readonly workspace: string) {
+  constructor(
+    private readonly workspace: string,
+    private readonly prewarm = false,
+  ) {
     this.outDir = join(workspace, ".labs", "build");
   }
 
@@ -79,20 +103,33 @@ class EsbuildBuilder implements ServerBuilder {
         sourcesContent: false,
         logLevel: "silent",
         absWorkingDir: this.workspace,
+        metafile: true,
       });
     }
+    const outfile = join(this.outDir, "server.mjs");
     try {
-      await this.context.rebuild();
+      const result = await this.context.rebuild();
+      const output = Object.values(result.metafile?.outputs ?? {})[0];
+      this.externals = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
     } catch (error) {
       throw await this.buildError(error);
     }
-    return {
-      args: ["--enable-source-maps", join(this.outDir, "server.mjs")],
-      cwd: this.workspace,
-    };
+    if (this.prewarm && !this.warm) {
+      this.warm = new WarmPool({
+        outDir: this.outDir,
+        cwd: this.workspace,
+        nodeArgs: NODE_ARGS,
+        env: () => baseEnv(),
+        markerName: RUN_MARKER,
+        preload: () => this.externals,
+      });
+    }
+    return { args: [...NODE_ARGS, outfile], cwd: this.workspace, entry: outfile, warm: this.warm };
   }
 
   async dispose(): Promise<void> {
+    await this.warm?.close();
+    this.warm = undefined;
     await this.context?.dispose();
     this.context = undefined;
   }

@@ -12,9 +12,19 @@ export const CHECK_TIMERS: Timers = {
 const PASSED_THROUGH = ["PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT", "HOME"];
 
 /**
- * The environment of a learner server: an allow-list of the runner's variables
+ * The part of a learner server's environment that is the same for every run: an allow-list of the runner's variables
  * (so no CI token or secret reaches learner code) plus the course's settings.
  */
+export function baseEnv(parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of PASSED_THROUGH) {
+    const value = parent[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return { ...env, HOST: "127.0.0.1", NODE_ENV: "development", NO_COLOR: "1" };
+}
+
+/** The full environment of one learner server: the base plus the run's port, database, timers and extras. */
 export function learnerEnv(opts: {
   port: number;
   databasePath: string;
@@ -23,19 +33,8 @@ export function learnerEnv(opts: {
   extra?: Record<string, string>;
   parent?: NodeJS.ProcessEnv;
 }): Record<string, string> {
-  const parent = opts.parent ?? process.env;
-  const env: Record<string, string> = {};
-  for (const key of PASSED_THROUGH) {
-    const value = parent[key];
-    if (value !== undefined) env[key] = value;
-  }
-  Object.assign(env, {
-    PORT: String(opts.port),
-    HOST: "127.0.0.1",
-    DATABASE_PATH: opts.databasePath,
-    NODE_ENV: "development",
-    NO_COLOR: "1",
-  });
+  const env = baseEnv(opts.parent);
+  Object.assign(env, { PORT: String(opts.port), DATABASE_PATH: opts.databasePath });
   for (const [key, value] of Object.entries(opts.timers)) env[key] = String(value);
   if (opts.redisUrl) env.REDIS_URL = opts.redisUrl;
   Object.assign(env, opts.extra ?? {});

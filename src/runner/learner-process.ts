@@ -3,9 +3,11 @@ import { randomUUID } from "node:crypto";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
 import type { StartCommand } from "./build.ts";
+import { RUN_MARKER } from "./marker.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { canConnect } from "./ports.ts";
 import { listeningPorts, pidsWithEnv } from "./procfs.ts";
+import { entryUrl } from "./warm-pool.ts";
 
 /** How one learner process is started and bounded. */
 export interface LearnerProcessOptions {
@@ -19,8 +21,6 @@ export interface LearnerProcessOptions {
   readyTimeout?: number;
   /** SIGTERM → SIGKILL grace (ms). srvx's own graceful shutdown takes ≥1 s, so keep this short. */
   stopGrace?: number;
-  /** V8 heap cap for the learner process (MiB). */
-  maxOldSpaceMb?: number;
 }
 
 /** How a learner process ended. */
@@ -28,9 +28,6 @@ export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
-
-/** Environment variable that marks every process of one run, so strays can be found and reaped. */
-export const RUN_MARKER = "LABS_RUN_MARKER";
 
 /**
  * One running learner server: spawned in its own process group, output captured
@@ -45,7 +42,7 @@ export class LearnerProcess {
   private child?: ChildProcess;
   private exitInfo?: ExitInfo;
   private exitPromise?: Promise<ExitInfo>;
-  private readonly marker = randomUUID();
+  private marker: string = randomUUID();
   private stopping = false;
 
   constructor(private readonly opts: LearnerProcessOptions) {
@@ -72,17 +69,22 @@ export class LearnerProcess {
   async start(): Promise<void> {
     this.exitInfo = undefined;
     this.stopping = false;
-    const heap = this.opts.maxOldSpaceMb ?? 768;
-    const child = spawn(
-      process.execPath,
-      [`--max-old-space-size=${heap}`, ...this.opts.command.args],
-      {
-        cwd: this.opts.command.cwd,
+    const { command } = this.opts;
+    const spare = command.warm && command.entry ? await command.warm.take() : undefined;
+    let child: ChildProcess;
+    if (spare) {
+      child = spare.child;
+      this.marker = spare.marker;
+      child.send({ env: this.env, entry: entryUrl(command.entry!) });
+    } else {
+      this.marker = randomUUID();
+      child = spawn(process.execPath, command.args, {
+        cwd: command.cwd,
         env: { ...this.env, [RUN_MARKER]: this.marker },
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+      });
+    }
     this.child = child;
     this.output.attach(child.stdout!, child.stderr!);
     this.exitPromise = new Promise((resolve) => {
@@ -94,6 +96,10 @@ export class LearnerProcess {
         this.exitInfo = { code: null, signal: null };
         resolve(this.exitInfo);
       });
+      if (child.exitCode !== null || child.signalCode !== null) {
+        this.exitInfo = { code: child.exitCode, signal: child.signalCode };
+        resolve(this.exitInfo);
+      }
     });
     await this.waitReady();
   }

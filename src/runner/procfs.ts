@@ -74,3 +74,14 @@ export function rssBytes(pid: number): number | undefined {
   const m = /VmRSS:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`) ?? "");
   return m ? Number(m[1]) * 1024 : undefined;
 }
+
+/** Process ids whose working directory is `dir` (learner servers run in their workspace). */
+export function pidsWithCwd(dir: string): number[] {
+  return pids().filter((pid) => {
+    try {
+      return pid !== process.pid && readlinkSync(`/proc/${pid}/cwd`) === dir;
+    } catch {
+      return false;
+    }
+  });
+}

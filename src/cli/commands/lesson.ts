@@ -40,7 +40,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   progress.current = lesson.number;
   await writeProgress(ws, progress);
 
-  const builder = createBuilder(ws, io.env.LABS_RUNTIME);
+  const builder = createBuilder(ws, io.env.LABS_RUNTIME, { prewarm: !p.flags["no-watch"] });
   const runOnce = async (changed: string[]): Promise<LessonResult> => {
     if (tty && changed.length) io.stdout.write("\x1b[2J\x1b[H");
     if (changed.length) io.stdout.write(s.dim(`Changed: ${changed.slice(0, 5).join(", ")}\n`));

@@ -1,0 +1,117 @@
+import type { Step, StepContext } from "../checks/types.ts";
+import { CheckFailure } from "../errors.ts";
+import { type Answers, answersRelPath, howToAnswer, readAnswers } from "./answers-file.ts";
+import type { Question, Quiz } from "./format.ts";
+import { choiceOf, grade } from "./grade.ts";
+
+const STATE_KEY = "quiz:answers";
+
+/**
+ * The checker steps of a knowledge check: one that reads the answers file, then
+ * one per question (its id is the step slug). A wrong answer fails with the
+ * explanation of that answer as the hint; the right answer is never printed.
+ */
+export function quizSteps(quiz: Quiz, lesson: number): Step[] {
+  const rel = answersRelPath(lesson);
+  const how = `Run \`npm run lesson ${lesson}\` and answer the questions in the terminal (it writes ${rel} for you), or edit ${rel} in your workspace by hand.`;
+  const fileStep: Step = {
+    slug: "answers-file",
+    title: `Your answers are in ${rel}`,
+    hint: how,
+    timeout: 2000,
+    async run(h) {
+      const read = readAnswers(h.workspace, lesson);
+      if (!read.ok) {
+        throw new CheckFailure(read.message, {
+          expected: `${rel} holding { "answers": { "<question id>": <your answer>, … } }`,
+          received:
+            read.problem === "missing" ? "no such file" : "a file that cannot be read as JSON",
+          hint:
+            read.problem === "missing"
+              ? how
+              : `Fix the JSON syntax of ${rel} (a missing comma or quote is the usual cause), or delete it and run \`npm run lesson ${lesson}\` to answer again.`,
+        });
+      }
+      h.state.set(STATE_KEY, read.answers);
+      const given = quiz.questions.filter((q) => q.id in read.answers).length;
+      h.log.pass(`read ${rel}: ${given} of ${quiz.questions.length} questions have an entry`);
+    },
+  };
+  return [
+    fileStep,
+    ...quiz.questions.map((q, i) => questionStep(q, i + 1, quiz.questions.length, lesson)),
+  ];
+}
+
+function questionStep(q: Question, n: number, total: number, lesson: number): Step {
+  const rel = answersRelPath(lesson);
+  return {
+    slug: q.id,
+    title: `Question ${n} of ${total}: ${q.title}`,
+    hint: `Read the question again in the lesson text or with \`npm run lesson ${lesson}\`, then put your answer under "${q.id}" in ${rel}.`,
+    timeout: 2000,
+    async run(h: StepContext) {
+      const answers = (h.state.get(STATE_KEY) as Answers | undefined) ?? {};
+      const value = answers[q.id];
+      const verdict = grade(q, value);
+      const received = describeAnswer(q, value);
+      switch (verdict.status) {
+        case "right":
+          h.log.pass(`${received} is right. ${verdict.feedback}`);
+          return;
+        case "unanswered":
+          throw new CheckFailure(`Question "${q.title}" has no answer yet.`, {
+            expected: expectedForm(q),
+            received,
+            hint: `${stripMarkdown(q.prompt)}${choicesLine(q)} ${howToAnswer(lesson)}`,
+          });
+        case "invalid":
+          throw new CheckFailure(`The answer to "${q.title}" cannot be read.`, {
+            expected: expectedForm(q),
+            received,
+            hint: verdict.feedback,
+          });
+        case "wrong":
+          throw new CheckFailure(`The answer to "${q.title}" is not right.`, {
+            expected: `the right ${q.kind === "choice" ? "choice" : "answer"} (${expectedForm(q)})`,
+            received,
+            hint: verdict.feedback,
+          });
+      }
+    },
+  };
+}
+
+/** The choices in one line (` Choices: a) … · b) …`), empty for other kinds. */
+function choicesLine(q: Question): string {
+  return q.kind === "choice"
+    ? ` Choices: ${q.choices.map((c) => `${c.id}) ${c.label}`).join(" · ")}.`
+    : "";
+}
+
+function stripMarkdown(text: string): string {
+  return text.replace(/\*\*|`/g, "");
+}
+
+/** The form an answer must take, without giving the answer away. */
+function expectedForm(q: Question): string {
+  switch (q.kind) {
+    case "choice":
+      return `one of ${q.choices.map((c) => `"${c.id}"`).join(", ")}`;
+    case "number":
+      return `a number${q.unit ? ` of ${q.unit}` : ""}`;
+    case "text":
+      return "a word or a few words";
+  }
+}
+
+/** The learner's answer as the report shows it. */
+function describeAnswer(q: Question, value: unknown): string {
+  if (value === undefined) return "(no entry)";
+  const text = JSON.stringify(value);
+  if (q.kind === "choice") {
+    const choice = choiceOf(q, value);
+    if (choice) return `${text} (${choice.label})`;
+  }
+  return text;
+}

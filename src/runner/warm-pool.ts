@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/**
+ * The script a spare process runs: it imports the server's packages ahead of
+ * time, says it is ready, and on the go message takes the run's environment,
+ * drops its IPC channel and imports the server's bundle. Packages imported
+ * here resolve from the bundle's folder, so the bundle finds them cached.
+ */
+const PREWARM_SCRIPT = `const packages = JSON.parse(process.env.LABS_PRELOAD ?? "[]");
+delete process.env.LABS_PRELOAD;
+await Promise.allSettled(packages.map((p) => import(p)));
+process.once("message", (go) => {
+  Object.assign(process.env, go.env);
+  process.disconnect();
+  import(go.entry).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+});
+process.send({ ready: true });
+`;
+
+/** A spare, prewarmed learner process, adopted by the next start. */
+export interface Spare {
+  child: ChildProcess;
+  marker: string;
+}
+
+/**
+ * Keeps one prewarmed node process ready per workspace, so a restart after a
+ * save skips node's boot and the loading of the server's packages. Used in
+ * watch mode, where the next start is always near.
+ */
+export class WarmPool {
+  private spare?: Promise<Spare | undefined>;
+  private written = false;
+  private closed = false;
+
+  constructor(
+    private readonly opts: {
+      outDir: string;
+      cwd: string;
+      nodeArgs: string[];
+      env: () => Record<string, string>;
+      markerName: string;
+      preload: () => string[];
+    },
+  ) {}
+
+  /** Takes the ready spare (undefined when none is ready), and starts the next one. */
+  async take(): Promise<Spare | undefined> {
+    const current = this.spare;
+    this.spare = undefined;
+    const spare = current ? await current : undefined;
+    this.fill();
+    if (
+      !spare ||
+      spare.child.exitCode !== null ||
+      spare.child.signalCode !== null ||
+      !spare.child.connected
+    ) {
+      if (spare) kill(spare.child);
+      return undefined;
+    }
+    return spare;
+  }
+
+  /** Starts a spare if there is none. */
+  fill(): void {
+    if (this.closed || this.spare) return;
+    this.spare = this.spawnSpare().catch(() => undefined);
+  }
+
+  private async spawnSpare(): Promise<Spare | undefined> {
+    const script = join(this.opts.outDir, "prewarm.mjs");
+    if (!this.written) {
+      await writeFile(script, PREWARM_SCRIPT);
+      this.written = true;
+    }
+    const marker = randomUUID();
+    const child = spawn(process.execPath, [...this.opts.nodeArgs, script], {
+      cwd: this.opts.cwd,
+      env: {
+        ...this.opts.env(),
+        [this.opts.markerName]: marker,
+        LABS_PRELOAD: JSON.stringify(this.opts.preload()),
+      },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      child.once("message", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (!ready || this.closed) {
+      kill(child);
+      return undefined;
+    }
+    return { child, marker };
+  }
+
+  /** Kills the spare and stops making new ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const spare = await this.spare;
+    this.spare = undefined;
+    if (spare) kill(spare.child);
+  }
+}
+
+function kill(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {
+    child.kill("SIGKILL");
+  }
+}
+
+/** The file URL a spare imports to run the bundle. */
+export function entryUrl(path: string): string {
+  return pathToFileURL(path).href;
+}
