@@ -68,7 +68,7 @@ export default defineChecker({
     {
       slug: "schema",
       title: "the four tables exist with the course's columns and constraints",
-      hint: "In src/db.ts, run CREATE TABLE IF NOT EXISTS for users, boards, lists and tasks with the columns of the lesson: TEXT ids as PRIMARY KEY, NOT NULL where the lesson says so, email UNIQUE, and REFERENCES for board_id, list_id and assignee_id.",
+      hint: "In src/db.ts, open the database at config.databasePath (DATABASE_PATH) and run CREATE TABLE IF NOT EXISTS for users, boards, lists and tasks with the columns of the lesson: TEXT ids as PRIMARY KEY, NOT NULL where the lesson says so, email UNIQUE, and REFERENCES for board_id, list_id and assignee_id.",
       async run(h) {
         withDatabase(h, (db) => {
           for (const [table, spec] of Object.entries(TABLES)) {

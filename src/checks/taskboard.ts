@@ -124,11 +124,17 @@ export function boardTasksFromDb(h: StepContext, boardId: string): StoredTask[] 
         `SELECT t.id AS id, t.list_id AS listId, l.position AS listPosition,
                 t.position AS position, t.updated_at AS updatedAt
          FROM tasks t JOIN lists l ON l.id = t.list_id
-         WHERE l.board_id = ?
+         WHERE l.board_id = ? ${hasColumn(db, "tasks", "deleted_at") ? "AND t.deleted_at IS NULL" : ""}
          ORDER BY l.position, t.position, t.id`,
       )
       .all(boardId),
   ) as StoredTask[];
+}
+
+/** True when `table` has a column `column` (for optional additions such as soft deletes). */
+export function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+  return columns.some((c) => c.name === column);
 }
 
 /** The lists of a board straight from the database, by position. */

@@ -77,7 +77,9 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
   }
   const hasServer = existsSync(join(lesson.starterDir, "src", "server.ts"));
   if (existsSync(lesson.starterDir)) {
-    const sources = (await filesOf(lesson.starterDir)).filter((f) => f.endsWith(".ts"));
+    const sources = (await filesOf(lesson.starterDir)).filter(
+      (f) => f.endsWith(".ts") || /^answers[\\/].*\.json$/.test(f),
+    );
     const texts = await Promise.all(
       sources.map((f) => readFile(join(lesson.starterDir, f), "utf8")),
     );
@@ -150,9 +152,11 @@ export async function selfCheck(opts: {
   for (const lesson of lessons) {
     opts.out.write(`\n${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)}\n`);
     for (const p of await staticProblems(lesson)) say(false, `lesson ${lesson.number}: ${p}`);
-    if (!existsSync(join(lesson.solutionDir, "src", "server.ts"))) continue;
     const checker = await loadChecker(lesson).catch(() => undefined);
     if (!checker) continue;
+    // A lesson without a server (a knowledge check) has a solution folder without src/server.ts.
+    const serverless = checker.server === false && existsSync(lesson.solutionDir);
+    if (!serverless && !existsSync(join(lesson.solutionDir, "src", "server.ts"))) continue;
     let flaky = 0;
     const repeat = Math.max(1, opts.repeat ?? 1);
     const times: number[] = [];

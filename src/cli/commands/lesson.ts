@@ -4,6 +4,9 @@ import { type Course, isAvailable, type Lesson } from "../../course/manifest.ts"
 import { readProgress, recordRun, saveLastResult, writeProgress } from "../../course/progress.ts";
 import { checkLesson, checkLessons } from "../../course/run-lessons.ts";
 import { prepareWorkspace } from "../../course/workspace.ts";
+import { answersRelPath } from "../../quiz/answers-file.ts";
+import { askQuiz } from "../../quiz/ask.ts";
+import { findQuiz, recordQuiz } from "../../quiz/lesson-quiz.ts";
 import { renderMarkdown } from "../../report/markdown.ts";
 import { PrettyReporter } from "../../report/pretty.ts";
 import type { Style } from "../../report/style.ts";
@@ -40,6 +43,24 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   progress.current = lesson.number;
   await writeProgress(ws, progress);
 
+  // A lesson's knowledge check is asked here and written to answers/lesson-NN.json,
+  // which the lesson's checker then grades like any other run.
+  const quiz = findQuiz(lesson.dir);
+  if (quiz && tty && io.stdin.isTTY) {
+    await askQuiz({
+      quiz,
+      lesson: lesson.number,
+      workspace: ws,
+      input: io.stdin,
+      output: io.stdout as NodeJS.WritableStream & { columns?: number },
+      style: s,
+    });
+  } else if (quiz) {
+    io.stdout.write(
+      `\n${s.dim(`This lesson has a knowledge check: answer it in ${answersRelPath(lesson.number)} (run in a terminal to be asked).`)}\n`,
+    );
+  }
+
   const builder = createBuilder(ws, io.env.LABS_RUNTIME, { prewarm: !p.flags["no-watch"] });
   const runOnce = async (changed: string[]): Promise<LessonResult> => {
     if (tty && changed.length) io.stdout.write("\x1b[2J\x1b[H");
@@ -48,6 +69,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
     const result = await checkLesson(lesson, { workspace: ws, reporter, builder, env: io.env });
     await saveLastResult(ws, result);
     if (result.status !== "error") await recordRun(ws, lesson.number, result.status === "pass");
+    if (quiz) await recordQuiz(ws, lesson.number, quiz);
     if (result.status === "pass") await afterPass(course, lesson, ws, io, s);
     return result;
   };

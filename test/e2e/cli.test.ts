@@ -1,0 +1,151 @@
+import { existsSync, readdirSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { findLesson, loadCourse } from "../../src/course/manifest.ts";
+import { pidsWithCwd } from "../../src/runner/procfs.ts";
+import { runCli, startCli } from "../helpers/cli.ts";
+
+const course = loadCourse();
+const lesson3 = findLesson(course, "3");
+const temps: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "labs-cli-"));
+  temps.push(dir);
+  return dir;
+}
+
+afterEach(async () => {
+  for (const d of temps.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe("the labs CLI", () => {
+  it("prints help and exits 0 with --help", async () => {
+    const run = await runCli(["--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/lesson <n\|slug>/);
+    const check = await runCli(["check", "--help"]);
+    expect(check.stdout).toMatch(/Exit codes/);
+  });
+
+  it("refuses an unknown lesson with exit 2 and says what to do", async () => {
+    const run = await runCli(["check", "99"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/There is no lesson "99"/);
+    expect(run.stderr).toMatch(/What to do: Lessons are numbered 1 to 18/);
+  });
+
+  it("suggests a lesson for a partial slug", async () => {
+    const run = await runCli(["check", "polling"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/Did you mean 3 \(short-polling\) or 4 \(long-polling\)/);
+  });
+
+  it("refuses unknown commands and flags with exit 2", async () => {
+    expect((await runCli(["frobnicate"])).code).toBe(2);
+    const flag = await runCli(["check", "3", "--frob"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--frob/);
+  });
+
+  it("checks a reference solution and writes a JSON report", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "results.json");
+    const run = await runCli(["check", "3", "--solution", "--reporter", "plain,json", "--output", file]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/PASS .*GET \/boards\/board-1\/updates/);
+    expect(run.stdout).not.toMatch(/\x1b\[/);
+    const results = JSON.parse(await readFile(file, "utf8"));
+    expect(results.version).toBe(1);
+    expect(results.status).toBe("pass");
+    expect(results.lessons[0].steps.every((s: { status: string }) => s.status === "pass")).toBe(true);
+  });
+
+  it("fails a starter with exit 1, a hint and a JUnit failure", async () => {
+    const ws = await tempDir();
+    await cp(lesson3.starterDir, ws, { recursive: true });
+    const xml = join(ws, "junit.xml");
+    const plain = await runCli(["check", "3", "--workspace", ws]);
+    expect(plain.code).toBe(1);
+    expect(plain.stdout).toMatch(/FAIL/);
+    expect(plain.stdout).toMatch(/Hint:/);
+    expect(plain.stdout).toMatch(/\$ curl -i 'http:\/\/localhost:3000\/boards\/board-1\/updates'/);
+    const junit = await runCli(["check", "3", "--workspace", ws, "--reporter", "junit", "--output", xml]);
+    expect(junit.code).toBe(1);
+    expect(await readFile(xml, "utf8")).toMatch(/<failure message=/);
+  });
+
+  it("backs up before reset, and asks for --yes without a terminal", async () => {
+    const ws = await tempDir();
+    await cp(lesson3.solutionDir, ws, { recursive: true });
+    await writeFile(join(ws, "src", "mine.ts"), "export const mine = 1;\n");
+    const refused = await runCli(["reset", "3", "--workspace", ws]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--yes/);
+    expect(existsSync(join(ws, "src", "mine.ts"))).toBe(true);
+
+    const run = await runCli(["reset", "3", "--workspace", ws, "--yes"]);
+    expect(run.code).toBe(0);
+    expect(existsSync(join(ws, "src", "mine.ts"))).toBe(false);
+    const backups = readdirSync(join(ws, ".labs", "backups"));
+    expect(backups).toHaveLength(1);
+    expect(await readFile(join(ws, ".labs", "backups", backups[0], "src", "mine.ts"), "utf8")).toMatch(/mine = 1/);
+    expect(await readFile(join(ws, "src", "server.ts"), "utf8")).toBe(await readFile(join(lesson3.starterDir, "src", "server.ts"), "utf8"));
+  });
+
+  it("keeps the solution closed until the lesson passes, unless forced", async () => {
+    const ws = await tempDir();
+    const closed = await runCli(["solution", "3", "--workspace", ws]);
+    expect(closed.code).toBe(2);
+    expect(closed.stderr).toMatch(/opens once you have passed it/);
+    const forced = await runCli(["solution", "3", "--workspace", ws, "--force"]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/── src\/server\.ts/);
+  });
+
+  it("reports the machine's state with doctor", async () => {
+    const run = await runCli(["doctor"]);
+    expect(run.stdout).toMatch(/Node\.js v\d+/);
+    expect(run.stdout).toMatch(/modules installed/);
+    expect(run.code).toBe(0);
+  });
+
+  it("lists the lessons with progress", async () => {
+    const ws = await tempDir();
+    const run = await runCli(["list", "--workspace", ws]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Polling\n.* 3 {2}Short Polling/);
+    expect(run.stdout).toMatch(/0 of 18 lessons passed/);
+  });
+});
+
+describe("watch mode (npm run lesson 3), without a terminal", () => {
+  it("shows the lesson, fails the starter, turns green when the solution is saved, and quits cleanly", async () => {
+    const ws = join(await tempDir(), "workspace");
+    const cli = startCli(["lesson", "3", "--workspace", ws]);
+    try {
+      await cli.waitFor(/SHORT POLLING/);
+      await cli.waitFor(/seeded from lesson 3's starter/);
+      let at = await cli.waitFor(/Lesson 3: step \d+ of \d+ failed/);
+      await cli.waitFor(/Type h, r, l or q and press Enter/, 10_000, at);
+      cli.send("h");
+      at = await cli.waitFor(/Hint \(/, 5000, at);
+      for (const f of readdirSync(join(lesson3.solutionDir, "src"), { recursive: true }) as string[]) {
+        const from = join(lesson3.solutionDir, "src", f);
+        if (f.endsWith(".ts")) await cp(from, join(ws, "src", f));
+      }
+      at = await cli.waitFor(/Lesson 3 passed/, 20_000, at);
+      await cli.waitFor(/Next: .*npm run lesson 4/, 20_000, at);
+      const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
+      expect(progress.lessons["3"].passedAt).toBeTruthy();
+      cli.send("q");
+      expect(await cli.exited).toBe(0);
+    } finally {
+      cli.child.kill("SIGKILL");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pidsWithCwd(ws)).toEqual([]);
+  });
+});
