@@ -1,10 +1,19 @@
 import { CheckFailure, ENVIRONMENT_CODES, LearnerError } from "../errors.ts";
 import type { Launcher, RunningServer } from "../runner/launcher.ts";
+import { describeExit } from "../runner/learner-process.ts";
 import { createHttpClient } from "./http-client.ts";
 import type { LessonResult, StepResult, StepStatus } from "./results.ts";
 import { openSse } from "./sse-client.ts";
 import type { Transcript } from "./transcript.ts";
-import type { LessonChecker, SseClient, Step, StepContext, Timers, WsClient } from "./types.ts";
+import {
+  type LessonChecker,
+  SkipStep,
+  type SseClient,
+  type Step,
+  type StepContext,
+  type Timers,
+  type WsClient,
+} from "./types.ts";
 import { openWs } from "./ws-client.ts";
 
 /** The lesson being checked, as the reporters name it. */
@@ -175,7 +184,7 @@ export async function runChecker(opts: {
       stepSignal = ac.signal;
       const result = await runStep(step, ctx, ac, launcher);
       stepSignal = undefined;
-      if (result.status !== "pass") {
+      if (result.status !== "pass" && result.status !== "skipped") {
         result.transcript = transcript.excerpt(from, 40);
         failed = result;
       }
@@ -228,6 +237,16 @@ async function runStep(
     await Promise.race([step.run(ctx), ...guards]);
     return { ...base, status: "pass", durationMs: Math.round(performance.now() - t0) };
   } catch (error) {
+    if (error instanceof SkipStep) {
+      const durationMs = Math.round(performance.now() - t0);
+      return {
+        ...base,
+        status: "skipped",
+        message: error.message,
+        details: error.details,
+        durationMs,
+      };
+    }
     return { ...base, ...describeFailure(error), durationMs: Math.round(performance.now() - t0) };
   } finally {
     clearTimeout(timer);
@@ -243,9 +262,9 @@ function crashGuard(server: RunningServer, cleanups: (() => void)[]): Promise<ne
     cleanups.push(() => {
       active = false;
     });
-    server.process.exited().then(({ code, signal }) => {
+    server.process.exited().then((info) => {
       if (!active || server.expectingExit || server.alive) return;
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const how = describeExit(info);
       reject(
         new LearnerError("SERVER_EXITED", `${capitalise(server.name)} ${how} during this step.`, {
           details: ["Last lines of its output:", ...server.outputTail(15)],

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import { CheckFailure } from "../errors.ts";
 import { curlFor } from "./curl.ts";
 import { excerpt, type Logger } from "./transcript.ts";
@@ -100,7 +101,9 @@ async function send(
     throw connectionFailure(method, path, server, error);
   }
   const durationMs = Math.round(performance.now() - t0);
-  logger.recv(`${res.status} ${res.statusText} (${durationMs} ms) ${excerpt(text, 240)}`);
+  logger.recv(
+    `${res.status} ${res.statusText || STATUS_CODES[res.status] || ""} (${durationMs} ms) ${excerpt(text, 240)}`,
+  );
   return {
     method,
     url,

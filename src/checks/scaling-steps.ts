@@ -171,7 +171,9 @@ export async function openBoardStream(
     expected: "status 200 with Content-Type: text/event-stream",
     received: `status ${sse.status}`,
   });
-  await sse.next((e) => pick(sseData(e), "type") === "connected", { timeout: 1000 }).catch(() => {});
+  await sse
+    .next((e) => pick(sseData(e), "type") === "connected", { timeout: 1000 })
+    .catch(() => {});
   return sse;
 }
 
@@ -259,7 +261,9 @@ export async function withConsoleCaptured<T>(
   for (const n of names) {
     console[n] = (...args: unknown[]) => {
       const text = args
-        .map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === "string" ? a : show(a, 200)))
+        .map((a) =>
+          a instanceof Error ? `${a.name}: ${a.message}` : typeof a === "string" ? a : show(a, 200),
+        )
         .join(" ");
       lines.push(text);
       logger.info(`printed: ${text}`);

@@ -70,8 +70,9 @@ export class Transcript {
   }
 }
 
-/** Shortens `text` to `max` characters, showing control characters escaped. */
+/** Shortens `text` to `max` characters, showing control characters escaped (`\n`, `\r`, `\x00`). */
 export function excerpt(text: string, max = 300): string {
-  const escaped = JSON.stringify(text).slice(1, -1);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+  const escaped = text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
   return escaped.length > max ? `${escaped.slice(0, max)}… (${text.length} chars)` : escaped;
 }

@@ -229,6 +229,21 @@ export interface LessonChecker {
   steps: Step[];
 }
 
+/**
+ * Thrown by a step that cannot run here (no Chromium for a browser step): the
+ * harness reports it as `skipped` with this message, never as passed, and the
+ * steps after it still run. A lesson whose only non-passing steps are skipped passes.
+ */
+export class SkipStep extends Error {
+  constructor(
+    message: string,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+    this.name = "SkipStep";
+  }
+}
+
 /** Identity helper that gives a checker file its types. */
 export function defineChecker(checker: LessonChecker): LessonChecker {
   return checker;

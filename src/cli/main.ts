@@ -5,6 +5,7 @@ import { parse } from "./args.ts";
 import { checkCommand } from "./commands/check.ts";
 import { devCommand } from "./commands/dev.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { gradeCommand } from "./commands/grade.ts";
 import { hintCommand } from "./commands/hint.ts";
 import { lessonCommand } from "./commands/lesson.ts";
 import { listCommand } from "./commands/list.ts";
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   reset: resetCommand,
   solution: solutionCommand,
   doctor: doctorCommand,
+  grade: gradeCommand,
   dev: devCommand,
 };
 

@@ -53,7 +53,8 @@ export function toJUnit(summary: RunSummary): string {
         lines.push(
           `      <error message="${esc(s.message ?? "")}" type="${esc(s.code ?? "ERROR")}">${body}</error>`,
         );
-      if (s.status === "skipped") lines.push(`      <skipped message="an earlier step failed"/>`);
+      if (s.status === "skipped")
+        lines.push(`      <skipped message="${esc(s.message ?? "an earlier step failed")}"/>`);
       lines.push("    </testcase>");
     }
     lines.push("  </testsuite>");

@@ -20,7 +20,7 @@ export class PrettyReporter implements Reporter {
   constructor(
     private readonly out: Out,
     private readonly style: Style,
-    private readonly opts: { verbose?: boolean } = {},
+    private readonly opts: { verbose?: boolean; summary?: boolean } = {},
   ) {}
 
   onLessonStart(lesson: LessonInfo): void {
@@ -43,7 +43,13 @@ export class PrettyReporter implements Reporter {
       this.out.write(`  ${s.green(s.ok)} ${r.title} ${s.dim(`(${r.durationMs} ms)`)}\n`);
       return;
     }
-    if (r.status === "skipped") return;
+    if (r.status === "skipped") {
+      // A step skipped on purpose (no Chromium) says why; steps after a failure stay quiet.
+      if (r.message) {
+        this.out.write(`  ${s.yellow(s.skip)} ${r.title} ${s.dim(`(skipped: ${r.message})`)}\n`);
+      }
+      return;
+    }
     const label = r.status === "error" ? s.yellow(s.bad) : s.red(s.bad);
     this.out.write(`  ${label} ${s.bold(r.title)} ${s.dim(`(${r.durationMs} ms)`)}\n`);
     if (!this.opts.verbose && this.buffer.length) {
@@ -64,14 +70,22 @@ export class PrettyReporter implements Reporter {
       return;
     }
     const ran = result.steps.filter((x) => x.status !== "skipped");
-    const skipped = result.steps.length - ran.length;
+    const onPurpose = result.steps.filter((x) => x.status === "skipped" && x.message);
+    const skipped = result.steps.length - ran.length - onPurpose.length;
     const secs = (result.durationMs / 1000).toFixed(1);
     if (result.status === "pass") {
       this.out.write(
         `\n  ${s.green(`Lesson ${result.number} passed`)}: ${ran.length} steps in ${secs} s.\n`,
       );
+      if (onPurpose.length) {
+        const n = onPurpose.length;
+        this.out.write(
+          `  ${s.yellow(`${n} step${n > 1 ? "s" : ""} skipped`)}: ${onPurpose[0].message}\n`,
+        );
+        for (const d of onPurpose[0].details ?? []) this.out.write(`    ${d}\n`);
+      }
     } else {
-      const at = ran.length;
+      const at = result.steps.findIndex((x) => x.status === "fail" || x.status === "error") + 1;
       const more = skipped ? ` (${skipped} later step${skipped > 1 ? "s" : ""} not run)` : "";
       this.out.write(
         `\n  ${s.red(`Lesson ${result.number}: step ${at} of ${result.steps.length} failed`)}${more}.\n`,
@@ -80,7 +94,7 @@ export class PrettyReporter implements Reporter {
   }
 
   onRunEnd(summary: RunSummary): void {
-    if (summary.lessons.length < 2) return;
+    if (summary.lessons.length < 2 && !this.opts.summary) return;
     const s = this.style;
     const passed = summary.lessons.filter((l) => l.status === "pass").length;
     this.out.write(
@@ -89,7 +103,9 @@ export class PrettyReporter implements Reporter {
     for (const l of summary.lessons) {
       const mark =
         l.status === "pass" ? s.green(s.ok) : l.status === "error" ? s.yellow(s.bad) : s.red(s.bad);
-      this.out.write(`  ${mark} ${String(l.number).padStart(2)} ${l.title}\n`);
+      const skips = l.steps.filter((x) => x.status === "skipped" && x.message).length;
+      const note = skips ? s.dim(` (${skips} step${skips > 1 ? "s" : ""} skipped)`) : "";
+      this.out.write(`  ${mark} ${String(l.number).padStart(2)} ${l.title}${note}\n`);
     }
   }
 

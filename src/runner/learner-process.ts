@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
 import type { StartCommand } from "./build.ts";
+import { Cage, MEMORY_LIMIT_MB } from "./cage.ts";
 import { RUN_MARKER } from "./marker.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { canConnect } from "./ports.ts";
@@ -27,6 +28,14 @@ export interface LearnerProcessOptions {
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** True when the process was refused memory at the runner's cap. */
+  memoryLimit?: boolean;
+}
+
+/** How a process ended, in words. */
+export function describeExit(info: ExitInfo): string {
+  if (info.memoryLimit) return `was killed: it used more than ${MEMORY_LIMIT_MB} MiB of memory`;
+  return info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
 }
 
 /**
@@ -44,6 +53,7 @@ export class LearnerProcess {
   private exitPromise?: Promise<ExitInfo>;
   private marker: string = randomUUID();
   private stopping = false;
+  private cage?: Cage;
 
   constructor(private readonly opts: LearnerProcessOptions) {
     this.name = opts.name;
@@ -86,10 +96,12 @@ export class LearnerProcess {
       });
     }
     this.child = child;
+    this.cage = Cage.create(this.marker);
+    if (child.pid) this.cage?.add(child.pid);
     this.output.attach(child.stdout!, child.stderr!);
     this.exitPromise = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
-        this.exitInfo = { code, signal };
+        this.exitInfo = { code, signal, memoryLimit: this.cage?.hitMemoryLimit() };
         resolve(this.exitInfo);
       });
       child.once("error", () => {
@@ -142,7 +154,7 @@ export class LearnerProcess {
 
   private exitedEarly(): LearnerError {
     const { code, signal } = this.exitInfo!;
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const how = describeExit(this.exitInfo!);
     const tail = this.output.tail(20);
     return new LearnerError(
       "SERVER_EXITED",
@@ -182,7 +194,7 @@ export class LearnerProcess {
       if (!exited) signalGroup(this.pid, "SIGKILL");
     }
     await this.exited();
-    this.reap();
+    await this.reap();
     await this.output.flush();
   }
 
@@ -192,10 +204,12 @@ export class LearnerProcess {
     this.stopping = true;
     if (this.alive) signalGroup(this.pid, "SIGKILL");
     await this.exited();
-    this.reap();
+    await this.reap();
   }
 
-  private reap(): void {
+  private async reap(): Promise<void> {
+    await this.cage?.remove();
+    this.cage = undefined;
     signalGroup(this.pid, "SIGKILL");
     for (const pid of pidsWithEnv(RUN_MARKER, this.marker)) {
       try {

@@ -48,6 +48,7 @@ export function refuseUpgrade(
   message: string,
   headers: Record<string, string> = {},
 ): void {
+  socket.on("error", () => socket.destroy());
   const body = JSON.stringify({ error: message });
   const lines = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
@@ -64,9 +65,6 @@ export function refuseUpgrade(
  * answers 101 with the computed Sec-WebSocket-Accept, then sends one text frame.
  */
 export function handleRawUpgrade(req: IncomingMessage, socket: Duplex): void {
-  // A client that vanishes makes the next write fail; without a listener that error kills the process.
-  socket.on("error", () => socket.destroy());
-
   const upgrade = req.headers.upgrade ?? "";
   const key = req.headers["sec-websocket-key"];
   const version = req.headers["sec-websocket-version"];
@@ -83,6 +81,8 @@ export function handleRawUpgrade(req: IncomingMessage, socket: Duplex): void {
     });
   }
 
+  // A client that vanishes makes the next write fail; without a listener that error kills the process.
+  socket.on("error", () => socket.destroy());
   socket.write(
     [
       "HTTP/1.1 101 Switching Protocols",

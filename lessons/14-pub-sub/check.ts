@@ -1,0 +1,413 @@
+import { check, checkEqual, checkStatus, fail, show } from "../../src/checks/assert.ts";
+import {
+  eventKey,
+  expectExactlyOnce,
+  joinAndSettle,
+  type LoadedModule,
+  loadWorkspaceModule,
+  openBoardStream,
+  openUserSocket,
+  type Receiver,
+  recentEvents,
+  sseData,
+  sseReceiver,
+  sseTaskEvent,
+  type TaskEvent,
+  waitUntil,
+  withConsoleCaptured,
+  wsReceiver,
+} from "../../src/checks/scaling-steps.ts";
+import {
+  changeList,
+  checkStillOpen,
+  createTask,
+  deleteTask,
+  describesTask,
+  isObject,
+  jsonObject,
+  moveTask,
+  pick,
+  pollResponse,
+  settlesWithin,
+  startPoll,
+  taskIdOf,
+} from "../../src/checks/taskboard.ts";
+import type { SseClient, StepContext, WsClient } from "../../src/checks/types.ts";
+import { defineChecker } from "../../src/checks/types.ts";
+
+const BUS_FILE = "src/event-bus.ts";
+/** How many mutations the burst step makes (20 creates, 20 moves, 10 deletes). */
+const BURST = { creates: 20, moves: 20, deletes: 10 };
+
+type Publish = (boardId: string, type: string, data: Record<string, unknown>) => unknown;
+type Subscribe = (handler: (event: unknown) => unknown) => unknown;
+
+/** The learner's bus, freshly loaded (its own set of subscribers), with its two functions. */
+interface Bus {
+  publish: Publish;
+  subscribe: Subscribe;
+}
+
+/** Bundles and imports src/event-bus.ts on its own, failing with a clear message when it cannot. */
+async function loadBus(h: StepContext): Promise<Bus & { module: LoadedModule }> {
+  const module = await loadWorkspaceModule(h, BUS_FILE);
+  const heavy = module.packages.filter((p) => !["events"].includes(p));
+  check(heavy.length === 0, `${BUS_FILE} pulls in ${heavy.join(", ")}.`, {
+    expected: "a bus that depends on nothing else of the server (no database, no ws, no redis)",
+    received: `imports of ${module.inputs.join(", ")} bring in ${heavy.join(", ")}`,
+  });
+  const { publish, subscribe } = module.exports;
+  check(
+    typeof publish === "function" && typeof subscribe === "function",
+    `${BUS_FILE} does not export the functions publish and subscribe.`,
+    {
+      expected: "export function publish(boardId, type, data) and export function subscribe(handler)",
+      received: `exports: ${Object.keys(module.exports).join(", ") || "(none)"}`,
+    },
+  );
+  return { publish: publish as Publish, subscribe: subscribe as Subscribe, module };
+}
+
+/** Calls `subscribe(handler)` and checks it returned the unsubscribe function. */
+function subscribeOrFail(bus: Bus, handler: (event: unknown) => unknown): () => unknown {
+  const off = bus.subscribe(handler);
+  check(typeof off === "function", "subscribe(handler) did not return a function.", {
+    expected: "a function that removes the handler again",
+    received: show(off),
+  });
+  return off as () => unknown;
+}
+
+/** Publishes through the learner's bus and lets any deferred delivery happen. */
+async function publishAndSettle(
+  h: StepContext,
+  bus: Bus,
+  boardId: string,
+  type: string,
+  data: Record<string, unknown>,
+): Promise<string[]> {
+  const { lines } = await withConsoleCaptured(h.actor("event-bus"), async () => {
+    try {
+      await bus.publish(boardId, type, data);
+    } catch (error) {
+      fail(`publish("${boardId}", "${type}", …) threw instead of delivering.`, {
+        expected: "publish to catch (and log) what a subscriber throws, then go on",
+        received: error instanceof Error ? `${error.name}: ${error.message}` : show(error),
+      });
+    }
+    await new Promise((r) => setImmediate(r));
+  });
+  return lines;
+}
+
+/** The board-1 and board-2 receivers the delivery steps share. */
+interface Subscribers {
+  sse: SseClient[];
+  ws: WsClient[];
+  otherSse: SseClient;
+  otherWs: WsClient;
+}
+
+/**
+ * Opens two SSE streams and two sockets on board-1 plus one of each on board-2.
+ * SSE streams end with the step that opened them, so every step opens its own set.
+ */
+async function subscribers(h: StepContext): Promise<Subscribers> {
+  const sse = [
+    await openBoardStream(h, "board-1", { name: "sse-1" }),
+    await openBoardStream(h, "board-1", { name: "sse-2" }),
+  ];
+  const ws = [
+    await openUserSocket(h, "alice@example.com", { name: "ws-alice" }),
+    await openUserSocket(h, "bob@example.com", { name: "ws-bob" }),
+  ];
+  for (const socket of ws) await joinAndSettle(socket, "board-1");
+  const otherSse = await openBoardStream(h, "board-2", { name: "sse-board-2" });
+  const otherWs = await openUserSocket(h, "carol@example.com", { name: "ws-carol" });
+  await joinAndSettle(otherWs, "board-2");
+  h.log.pass("2 SSE streams and 2 sockets on board-1, one of each on board-2");
+  return { sse, ws, otherSse, otherWs };
+}
+
+/** Closes what `subscribers` opened. */
+function closeAll(subs: Subscribers): void {
+  for (const s of [...subs.sse, subs.otherSse]) s.close();
+  for (const w of [...subs.ws, subs.otherWs]) w.close();
+}
+
+/** Receivers of board-1 with their current marks, so later counts only see new events. */
+function marked(subs: Subscribers): { receiver: Receiver; from: number }[] {
+  const receivers = [...subs.sse.map(sseReceiver), ...subs.ws.map(wsReceiver)];
+  return receivers.map((receiver) => ({ receiver, from: receiver.mark }));
+}
+
+/** Fails when a board-2 receiver got an event about `taskId` since its mark. */
+function checkBoard2Quiet(subs: Subscribers, marks: number[], taskId: string): void {
+  const others = [sseReceiver(subs.otherSse), wsReceiver(subs.otherWs)];
+  others.forEach((r, i) => {
+    const leaked = r.taskEvents(marks[i]).filter((e) => e.taskId === taskId);
+    check(leaked.length === 0, `[${r.name}] is on board-2 but got an event about ${taskId} of board-1.`, {
+      expected: "events only for the board a subscriber watches",
+      received: recentEvents(leaked),
+    });
+  });
+}
+
+/** Describes the first place where two event sequences differ. */
+function firstDifference(a: TaskEvent[], b: TaskEvent[]): string {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i] ? eventKey(a[i]!) : "(nothing)";
+    const y = b[i] ? eventKey(b[i]!) : "(nothing)";
+    if (x !== y) return `event #${i + 1}: ${x} versus ${y}`;
+  }
+  return "none";
+}
+
+export default defineChecker({
+  steps: [
+    {
+      slug: "bus-module",
+      title: "src/event-bus.ts exports publish and subscribe",
+      hint: "Create src/event-bus.ts with `export function subscribe(handler)` (returns a function that removes the handler) and `export function publish(boardId, type, data)`. Keep it free of other imports: the check loads it on its own.",
+      async run(h) {
+        const bus = await loadBus(h);
+        h.log.pass(`${BUS_FILE} loads on its own and exports publish and subscribe`);
+        const off = subscribeOrFail(bus, () => {});
+        off();
+        h.log.pass("subscribe(handler) returns a function");
+      },
+    },
+    {
+      slug: "bus-delivers",
+      title: "publish hands { boardId, type, data } to every subscriber, in order",
+      hint: "In publish(boardId, type, data), build one event `{ boardId, type, data }` and call every subscribed handler with it, in the order the events are published.",
+      async run(h) {
+        const bus = await loadBus(h);
+        const first: unknown[] = [];
+        const second: unknown[] = [];
+        subscribeOrFail(bus, (e) => first.push(e));
+        subscribeOrFail(bus, (e) => second.push(e));
+        const data = { task: { id: "task-from-check", title: "Published by the check" } };
+        await publishAndSettle(h, bus, "board-7", "task_created", data);
+        for (const [name, got] of [
+          ["the first subscriber", first],
+          ["the second subscriber", second],
+        ] as const) {
+          check(got.length === 1, `${name} was called ${got.length} times for one publish.`, {
+            expected: "exactly one call",
+            received: show(got),
+          });
+        }
+        checkEqual(first[0], { boardId: "board-7", type: "task_created", data }, "The event a subscriber got");
+        h.log.pass("both subscribers got { boardId, type, data } once");
+
+        await publishAndSettle(h, bus, "board-7", "task_deleted", { taskId: "a" });
+        await publishAndSettle(h, bus, "board-8", "task_deleted", { taskId: "b" });
+        const order = first.map((e) => `${pick(e, "boardId")}/${pick(pick(e, "data"), "taskId") ?? "task"}`);
+        checkEqual(order, ["board-7/task", "board-7/a", "board-8/b"], "The order of the events a subscriber got");
+        h.log.pass("three publishes arrived in the order they were made");
+      },
+    },
+    {
+      slug: "bus-isolates-errors",
+      title: "a subscriber that throws does not stop the others",
+      hint: "Wrap each handler call in publish() (src/event-bus.ts) in try/catch: log the error with console.error and carry on with the next handler. publish itself must not throw.",
+      async run(h) {
+        const bus = await loadBus(h);
+        const got: unknown[] = [];
+        subscribeOrFail(bus, () => {
+          throw new Error("a broken consumer (thrown on purpose by the check)");
+        });
+        subscribeOrFail(bus, (e) => got.push(e));
+        subscribeOrFail(bus, () => {
+          throw new TypeError("another broken consumer");
+        });
+        const lines = await publishAndSettle(h, bus, "board-1", "task_moved", { task: { id: "t" } });
+        h.log.pass("publish did not throw although two subscribers did");
+        check(got.length === 1, "The healthy subscriber did not get the event.", {
+          expected: "the subscriber after the failing one to be called once",
+          received: `${got.length} calls`,
+        });
+        h.log.pass("the subscriber between the two failing ones got its event");
+        if (lines.length) h.log.info(`your bus logged ${lines.length} line(s) about it`);
+      },
+    },
+    {
+      slug: "bus-unsubscribe",
+      title: "the function subscribe returns stops delivery, and only for that handler",
+      hint: "The function returned by subscribe() must remove exactly its own handler. With an array, check indexOf() !== -1 before splice() (splice(-1, 1) removes the last handler); a Set and delete() avoids the problem.",
+      async run(h) {
+        const bus = await loadBus(h);
+        const a: unknown[] = [];
+        const b: unknown[] = [];
+        const calls = () => b.length;
+        const offA = subscribeOrFail(bus, (e) => a.push(e));
+        const offB = subscribeOrFail(bus, (e) => b.push(e));
+        offA();
+        await publishAndSettle(h, bus, "board-1", "task_created", { task: { id: "one" } });
+        check(a.length === 0, "A handler that unsubscribed was still called.", {
+          expected: "no call after its unsubscribe function ran",
+          received: show(a),
+        });
+        check(b.length === 1, "Unsubscribing one handler also stopped another one.", {
+          expected: "the other handler to get the event",
+          received: `${b.length} calls`,
+        });
+        h.log.pass("after unsubscribing A, only B gets events");
+        offA();
+        await publishAndSettle(h, bus, "board-1", "task_created", { task: { id: "two" } });
+        check(calls() === 2, "Calling A's unsubscribe a second time removed handler B.", {
+          expected: "a second call to do nothing",
+          received: `B got ${b.length - 1} of 1 event after it`,
+        });
+        h.log.pass("a second call of the same unsubscribe function changes nothing");
+        offB();
+        await publishAndSettle(h, bus, "board-1", "task_created", { task: { id: "three" } });
+        check(calls() === 2, "B was called after its own unsubscribe.", {
+          expected: "no more calls",
+          received: `${b.length} calls`,
+        });
+        h.log.pass("with both unsubscribed, nobody is called");
+      },
+    },
+    {
+      slug: "one-event-each",
+      title: "one POST /tasks gives each subscriber exactly one SSE event and one WebSocket message",
+      hint: 'In the POST /tasks route (src/routes/tasks.ts) call only publish(task.boardId, "task_created", { task }); src/sse.ts subscribes and calls broadcast(event.boardId, { type: event.type, ...event.data }, event.type), src/rooms.ts subscribes and calls broadcastToRoom(event.boardId, { type: event.type, ...event.data }). Remove the direct broadcast calls from the route.',
+      timeout: 8000,
+      async run(h) {
+        const subs = await subscribers(h);
+        const receivers = marked(subs);
+        const otherMarks = [subs.otherSse.events.length, subs.otherWs.messages.length];
+        const task = await createTask(h, { listId: "list-todo", title: "Published once" });
+        const id = taskIdOf(task)!;
+        h.state.set("taskId", id);
+        await expectExactlyOnce(h, receivers, `task_created:${id}`, { what: "one POST /tasks" });
+        h.log.pass("each SSE stream and each socket got task_created exactly once");
+
+        for (const sse of subs.sse) {
+          const event = sse.events.find((e) => sseTaskEvent(e)?.taskId === id)!;
+          const data = sseData(event);
+          check(isObject(data) && data.type === "task_created", `[${sse.name}] the SSE data does not carry its type.`, {
+            expected: 'event: task_created with data {"type":"task_created","task":{…}}',
+            received: `event: ${event.event} data: ${event.data.slice(0, 200)}`,
+          });
+          check(event.event === "task_created", `[${sse.name}] the SSE event is not named task_created.`, {
+            expected: "an `event: task_created` line (the type is the event name too)",
+            received: `event: ${event.event}`,
+          });
+        }
+        h.log.pass("the SSE frames are named task_created and their data carries type too");
+        checkBoard2Quiet(subs, otherMarks, id);
+        h.log.pass("the board-2 subscribers got nothing");
+        closeAll(subs);
+      },
+    },
+    {
+      slug: "move-and-delete",
+      title: "a move and a delete go out exactly once on both transports",
+      hint: 'The move and delete routes in src/routes/tasks.ts must publish(boardId, "task_moved", { task }) and publish(boardId, "task_deleted", { taskId }), once per change, and nothing else.',
+      timeout: 8000,
+      async run(h) {
+        const subs = await subscribers(h);
+        const id = h.state.get("taskId") as string;
+        let receivers = marked(subs);
+        await moveTask(h, id, "list-doing");
+        await expectExactlyOnce(h, receivers, `task_moved:${id}`, { what: "one PATCH /tasks/:id/move" });
+        for (const { receiver, from } of receivers) {
+          const moved = receiver.taskEvents(from).find((e) => e.type === "task_moved")!;
+          check(moved.listId === undefined || moved.listId === "list-doing", `[${receiver.name}] task_moved names the wrong list.`, {
+            expected: "task.listId list-doing",
+            received: moved.listId,
+          });
+        }
+        h.log.pass("each subscriber got task_moved once, with the new list");
+        receivers = marked(subs);
+        await deleteTask(h, id);
+        await expectExactlyOnce(h, receivers, `task_deleted:${id}`, { what: "one DELETE /tasks/:id" });
+        h.log.pass("each subscriber got task_deleted once, with the taskId");
+        closeAll(subs);
+      },
+    },
+    {
+      slug: "burst-in-order",
+      title: "a burst of 50 changes reaches every subscriber once each, in the same order on SSE and WebSocket",
+      hint: "Deliver from one place: the route publishes once, and each transport's single subscriber sends at once (no setTimeout, no await before sending). Every subscriber must then see the server's order.",
+      timeout: 15_000,
+      async run(h) {
+        const subs = await subscribers(h);
+        const receivers = marked(subs);
+        const created = await Promise.all(
+          Array.from({ length: BURST.creates }, (_, i) =>
+            createTask(h, { listId: "list-todo", title: `Burst task ${i + 1}` }),
+          ),
+        );
+        const ids = created.map((t) => taskIdOf(t)!);
+        await Promise.all(ids.slice(0, BURST.moves).map((id) => moveTask(h, id, "list-done")));
+        await Promise.all(
+          ids.slice(0, BURST.deletes).map(async (id) => {
+            const res = await h.http.delete(`/tasks/${id}`);
+            checkStatus(res, 200, 204);
+          }),
+        );
+        const total = BURST.creates + BURST.moves + BURST.deletes;
+        h.log.info(`made ${total} changes: ${BURST.creates} creates, ${BURST.moves} moves, ${BURST.deletes} deletes`);
+
+        await waitUntil(() => receivers.every((r) => r.receiver.taskEvents(r.from).length >= total), 5000);
+        await h.sleep(300);
+        const expected = new Set([
+          ...ids.map((id) => `task_created:${id}`),
+          ...ids.slice(0, BURST.moves).map((id) => `task_moved:${id}`),
+          ...ids.slice(0, BURST.deletes).map((id) => `task_deleted:${id}`),
+        ]);
+        const sequences = receivers.map((r) => r.receiver.taskEvents(r.from));
+        receivers.forEach(({ receiver }, i) => {
+          const keys = sequences[i]!.map(eventKey);
+          const missing = [...expected].filter((k) => !keys.includes(k));
+          const twice = [...new Set(keys.filter((k, j) => keys.indexOf(k) !== j))];
+          check(missing.length === 0 && twice.length === 0 && keys.length === total, `[${receiver.name}] did not get each of the ${total} changes exactly once.`, {
+            expected: `${total} task events, one per change`,
+            received: `${keys.length} events; missing ${missing.length ? missing.slice(0, 4).join(", ") : "none"}; repeated ${twice.length ? twice.slice(0, 4).join(", ") : "none"}`,
+          });
+        });
+        h.log.pass(`all ${receivers.length} subscribers got the ${total} changes exactly once`);
+        const reference = receivers[0]!.receiver.name;
+        receivers.forEach(({ receiver }, i) => {
+          const diff = firstDifference(sequences[0]!, sequences[i]!);
+          check(diff === "none", `${reference} and ${receiver.name} saw the changes in different orders.`, {
+            expected: "one order, the order in which the server published",
+            received: `first difference at ${diff}`,
+          });
+        });
+        h.log.pass("SSE streams and sockets saw the same order");
+        closeAll(subs);
+      },
+    },
+    {
+      slug: "long-poll-subscribed",
+      title: "held long polls are released through the bus as well",
+      hint: "src/long-poll.ts subscribes to the bus too: subscribe((event) => notifyWaiters(event.boardId, [{ type: event.type, ...event.data }])). The routes no longer call notifyWaiters themselves.",
+      timeout: 6000,
+      async run(h) {
+        const poll = startPoll(h, "/boards/board-1/poll", "poller");
+        await h.sleep(200);
+        await checkStillOpen(poll, "nothing changed on board-1 yet");
+        const task = await createTask(h, { listId: "list-todo", title: "Wakes the poll" });
+        const id = taskIdOf(task)!;
+        if (!(await settlesWithin(poll, 1000))) {
+          fail("The held poll was not answered after POST /tasks.", {
+            expected: "GET /boards/board-1/poll to answer within 1000 ms of the change",
+            received: "still open",
+          });
+        }
+        const body = jsonObject(await pollResponse(poll));
+        check(changeList(body.data).some((item) => describesTask(item, id)), "The poll's answer does not mention the new task.", {
+          expected: `data about ${id}`,
+          received: show(body),
+        });
+        h.log.pass("the poll was answered with the new task");
+      },
+    },
+  ],
+});

@@ -1,0 +1,122 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LessonResult } from "../checks/results.ts";
+import { LearnerError } from "../errors.ts";
+import type { Reporter, RunSummary } from "../report/reporter.ts";
+import { type Course, isAvailable, type Lesson } from "./manifest.ts";
+import { checkLesson, infoOf } from "./run-lessons.ts";
+import { filesOf } from "./workspace.ts";
+
+/** Longest a single lesson may take when graded, whatever its steps say (ms). */
+export const LESSON_GRADE_LIMIT = 180_000;
+
+/** Which lessons `--lessons` names: `all` (every available one) or a comma list of numbers or slugs. */
+export function selectLessons(course: Course, spec = "all"): Lesson[] {
+  if (spec === "all") return course.lessons.filter(isAvailable);
+  const wanted = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return wanted.map((w) => {
+    const lesson = course.lessons.find((l) => String(l.number) === w || l.slug === w || l.id === w);
+    if (!lesson || !isAvailable(lesson)) {
+      throw new LearnerError("USAGE", `--lessons names "${w}", which is not an available lesson.`, {
+        hint: "Give lesson numbers or slugs separated by commas, or `all`.",
+      });
+    }
+    return lesson;
+  });
+}
+
+/** Copies the learner's files (not node_modules, not runner state) to a private folder. */
+async function privateCopy(workspace: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "labs-grade-"));
+  for (const f of await filesOf(workspace)) await cp(join(workspace, f), join(dir, f));
+  return dir;
+}
+
+/**
+ * Grades lessons against a workspace, `jobs` at a time. Each lesson runs on its
+ * own private copy of the workspace (so parallel builds never share files and
+ * learner code cannot touch the original), with its own ports, database files
+ * and Redis. The checkers always come from the runner's own installation.
+ * Results come back in lesson order, and the reporters see them in that order.
+ */
+export async function grade(opts: {
+  lessons: Lesson[];
+  workspace: string;
+  jobs?: number;
+  reporter: Reporter;
+  /** Makes a reporter for one lesson's live output (buffered so parallel lessons do not interleave). */
+  lessonReporter?: () => { reporter: Reporter; flush: () => void };
+  env?: NodeJS.ProcessEnv;
+}): Promise<RunSummary> {
+  const t0 = performance.now();
+  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), opts.lessons.length));
+  opts.reporter.onRunStart?.({ lessons: opts.lessons.map(infoOf), workspace: opts.workspace });
+  const results: LessonResult[] = new Array(opts.lessons.length);
+  const flushes: (() => void)[] = new Array(opts.lessons.length);
+  let printed = 0;
+  const printReady = () => {
+    while (printed < opts.lessons.length && results[printed]) flushes[printed++]?.();
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < opts.lessons.length) {
+      const i = next++;
+      const lesson = opts.lessons[i];
+      const own = opts.lessonReporter?.();
+      const dir = await privateCopy(opts.workspace);
+      try {
+        results[i] = await withLimit(
+          checkLesson(lesson, { workspace: dir, reporter: own?.reporter ?? {}, env: opts.env }),
+          lesson,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      flushes[i] = own?.flush ?? (() => {});
+      printReady();
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  for (const r of results) opts.reporter.onLessonEnd?.(r);
+  const summary: RunSummary = {
+    status: results.some((r) => r.status === "error")
+      ? "error"
+      : results.every((r) => r.status === "pass")
+        ? "pass"
+        : "fail",
+    lessons: results,
+    durationMs: Math.round(performance.now() - t0),
+    workspace: opts.workspace,
+  };
+  await opts.reporter.onRunEnd?.(summary);
+  return summary;
+}
+
+async function withLimit(run: Promise<LessonResult>, lesson: Lesson): Promise<LessonResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<LessonResult>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          ...infoOf(lesson),
+          status: "error",
+          durationMs: LESSON_GRADE_LIMIT,
+          steps: [],
+          error: {
+            code: "GRADE_TIME_LIMIT",
+            message: `Lesson ${lesson.number} did not finish grading within ${LESSON_GRADE_LIMIT / 1000} s.`,
+          },
+        }),
+      LESSON_GRADE_LIMIT,
+    );
+  });
+  try {
+    return await Promise.race([run, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
