@@ -3,11 +3,13 @@
  * a module the learner wrote, reading task events off SSE streams and WebSockets,
  * joining boards, reading presence, and cutting a run's servers off Redis.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import { isAbsolute, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import { CheckFailure } from "../errors.ts";
 import { check, fail, show } from "./assert.ts";
 import { isObject, type Json, pick } from "./taskboard.ts";
 import type { Logger } from "./transcript.ts";
@@ -281,4 +283,253 @@ export async function withConsoleCaptured<T>(
 /** A plain object with the given keys, for checks of a received value. */
 export function hasKeys(value: unknown, ...keys: string[]): value is Json {
   return isObject(value) && keys.every((k) => value[k] !== undefined);
+}
+
+/** Waits for a message from index `from` on that matches; fails after `ms` naming `what`. */
+export async function waitForMessage<T = Json>(
+  ws: WsClient,
+  from: number,
+  match: (m: unknown) => boolean,
+  ms: number,
+  what: string,
+): Promise<T> {
+  const found = () => ws.messages.slice(from).find(match);
+  await waitUntil(() => found() !== undefined, ms);
+  const message = found();
+  if (message === undefined) {
+    const recent = ws.messages.slice(from).slice(-5);
+    fail(`[${ws.name}] waited ${ms} ms for ${what}; it did not come.`, {
+      expected: what,
+      received: recent.length ? recent.map((m) => show(m, 200)).join("\n") : "no message at all",
+    });
+  }
+  return message as T;
+}
+
+/** Fails if a message matching `match` arrives (or arrived) from index `from` within `ms`. */
+export async function expectNoMessage(
+  ws: WsClient,
+  from: number,
+  match: (m: unknown) => boolean,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const found = () => ws.messages.slice(from).find(match);
+  await waitUntil(() => found() !== undefined, ms);
+  const message = found();
+  if (message !== undefined) {
+    fail(`[${ws.name}] got ${what}, which it should not.`, {
+      expected: `no ${what} within ${ms} ms`,
+      received: show(message, 300),
+    });
+  }
+}
+
+/** A predicate for a message `{ type, boardId, userId, … }` (`userId` and `boardId` optional). */
+export function isNotice(type: string, boardId?: string, userId?: string): (m: unknown) => boolean {
+  return (m) =>
+    isObject(m) &&
+    m.type === type &&
+    (boardId === undefined || m.boardId === boardId) &&
+    (userId === undefined || m.userId === userId);
+}
+
+/** The `{ userId, name }` entries of a presence list (a `presence` message or the route's body). */
+export function viewersOf(value: unknown): { userId: string; name: string }[] | undefined {
+  const users = Array.isArray(value) ? value : pick(value, "users");
+  if (!Array.isArray(users)) return undefined;
+  return users.map((u) => ({ userId: String(pick(u, "userId")), name: String(pick(u, "name")) }));
+}
+
+/** Fails unless `value` lists exactly the users `expected` (user ids), each once, with their names. */
+export function checkViewers(
+  value: unknown,
+  expected: { userId: string; name: string }[],
+  what: string,
+): void {
+  const viewers = viewersOf(value);
+  const want = expected.map((v) => v.userId).sort();
+  check(viewers !== undefined, `${what} has no users list.`, {
+    expected: '{ "boardId": …, "users": [{ "userId": …, "name": … }] }',
+    received: show(value),
+  });
+  const got = viewers.map((v) => v.userId).sort();
+  check(got.join(",") === want.join(","), `${what} does not list the right viewers, once each.`, {
+    expected: `users ${want.join(", ") || "(none)"}`,
+    received: `users ${got.join(", ") || "(none)"} in ${show(value)}`,
+  });
+  for (const v of expected) {
+    const entry = viewers.find((x) => x.userId === v.userId)!;
+    check(entry.name === v.name, `${what} names ${v.userId} wrongly.`, {
+      expected: `{ "userId": "${v.userId}", "name": "${v.name}" }`,
+      received: show(entry),
+    });
+  }
+}
+
+/** `GET /boards/:boardId/presence` on `server`, returning the body. */
+export async function presenceOf(
+  h: StepContext,
+  boardId: string,
+  server?: ServerHandle,
+): Promise<unknown> {
+  const res = await h.http.get(`/boards/${boardId}/presence`, { server });
+  check(res.status === 200, `GET /boards/${boardId}/presence answered ${res.status}.`, {
+    expected: '200 { "boardId": …, "users": [{ "userId": …, "name": … }] }',
+    received: `${res.status} ${res.text.slice(0, 200)}`,
+  });
+  return res.json();
+}
+
+/** A WebSocket client that joins a board and then goes silent: no pong, no close frame, nothing. */
+export interface SilentPeer {
+  readonly name: string;
+  /** `performance.now()` when the server dropped the TCP connection, if it did. */
+  readonly droppedAt: number | undefined;
+  /** Pings the server sent that were left unanswered. */
+  readonly pings: number;
+  /** True when the server sent a close frame (and waited in vain for ours). */
+  readonly sawCloseFrame: boolean;
+  destroy(): void;
+}
+
+/**
+ * Opens `/ws` over a plain TCP socket (so that nothing answers for it), sends one
+ * masked text frame per message in `messages`, then never writes again: the
+ * server sees a peer that vanished without a close frame, like a laptop whose lid closed.
+ */
+export async function openSilentPeer(
+  h: StepContext,
+  opts: { server?: ServerHandle; cookie?: string; name: string; messages: unknown[] },
+): Promise<SilentPeer> {
+  const server = opts.server ?? h.server;
+  const log = h.actor(opts.name);
+  const key = randomBytes(16).toString("base64");
+  const socket = net.connect({ host: server.host, port: server.port });
+  h.onTeardown(() => socket.destroy());
+  let head = Buffer.alloc(0);
+  let upgraded = false;
+  let droppedAt: number | undefined;
+  let pings = 0;
+  let sawCloseFrame = false;
+  let pending = Buffer.alloc(0);
+  const onFrames = (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    for (;;) {
+      const frame = readFrameHeader(pending);
+      if (!frame || pending.length < frame.total) return;
+      if (frame.opcode === 0x9) {
+        pings++;
+        log.recv("ping (left unanswered)");
+      } else if (frame.opcode === 0x8) {
+        sawCloseFrame = true;
+        log.recv("close frame (left unanswered)");
+      }
+      pending = pending.subarray(frame.total);
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new CheckFailure(`[${opts.name}] no answer to the WebSocket upgrade within 3000 ms.`),
+        ),
+      3000,
+    );
+    socket.on("error", (err) => {
+      clearTimeout(timer);
+      if (!upgraded)
+        reject(new CheckFailure(`[${opts.name}] the connection failed: ${err.message}.`));
+    });
+    socket.on("close", () => {
+      droppedAt ??= performance.now();
+      if (upgraded) log.info("the server dropped the connection");
+    });
+    socket.on("connect", () => {
+      const request = [
+        "GET /ws HTTP/1.1",
+        `Host: ${server.host}:${server.port}`,
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        `Sec-WebSocket-Key: ${key}`,
+        "Sec-WebSocket-Version: 13",
+        ...(opts.cookie ? [`Cookie: ${opts.cookie}`] : []),
+        "",
+        "",
+      ].join("\r\n");
+      log.send("GET /ws (WebSocket upgrade over a raw socket that will go silent)");
+      socket.write(request);
+    });
+    socket.on("data", (chunk: Buffer) => {
+      if (upgraded) return onFrames(chunk);
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      clearTimeout(timer);
+      const status = head.subarray(0, head.indexOf("\r\n")).toString("latin1");
+      if (!/^HTTP\/1\.1 101/.test(status)) {
+        reject(
+          new CheckFailure(`[${opts.name}] the upgrade was refused.`, {
+            expected: "101 Switching Protocols",
+            received: status,
+          }),
+        );
+        return;
+      }
+      upgraded = true;
+      log.recv("101 Switching Protocols: connected");
+      onFrames(head.subarray(end + 4));
+      resolve();
+    });
+  });
+  for (const message of opts.messages) {
+    const text = JSON.stringify(message);
+    log.send(text);
+    socket.write(maskedTextFrame(text));
+  }
+  log.info("from now on this client sends nothing and answers nothing");
+  return {
+    name: opts.name,
+    get droppedAt() {
+      return droppedAt;
+    },
+    get pings() {
+      return pings;
+    },
+    get sawCloseFrame() {
+      return sawCloseFrame;
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
+/** A client-to-server text frame (clients must mask what they send, RFC 6455 section 5.3). */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text, "utf8");
+  const mask = randomBytes(4);
+  const length =
+    payload.length < 126
+      ? Buffer.from([0x80 | payload.length])
+      : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from([0x81]), length, mask, masked]);
+}
+
+/** The opcode and full length of the frame at the start of `buf`, or undefined while incomplete. */
+function readFrameHeader(buf: Buffer): { opcode: number; total: number } | undefined {
+  if (buf.length < 2) return undefined;
+  const opcode = buf[0]! & 0x0f;
+  let length = buf[1]! & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (buf.length < 4) return undefined;
+    length = buf.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (buf.length < 10) return undefined;
+    length = Number(buf.readBigUInt64BE(2));
+    offset = 10;
+  }
+  if (buf[1]! & 0x80) offset += 4;
+  return { opcode, total: offset + length };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
 import { LearnerError } from "../errors.ts";
 import type { Reporter, RunSummary } from "../report/reporter.ts";
-import { type Course, isAvailable, type Lesson } from "./manifest.ts";
+import { type Course, isAvailable, type Lesson, loadChecker } from "./manifest.ts";
 import { checkLesson, infoOf } from "./run-lessons.ts";
 import { filesOf } from "./workspace.ts";
 
@@ -53,6 +53,9 @@ export async function grade(opts: {
   env?: NodeJS.ProcessEnv;
 }): Promise<RunSummary> {
   const t0 = performance.now();
+  // Every checker is loaded before any learner code runs: a server that rewrites
+  // checker files on disk cannot change what grades it.
+  await Promise.all(opts.lessons.map((l) => loadChecker(l).catch(() => undefined)));
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), opts.lessons.length));
   opts.reporter.onRunStart?.({ lessons: opts.lessons.map(infoOf), workspace: opts.workspace });
   const results: LessonResult[] = new Array(opts.lessons.length);

@@ -36,7 +36,8 @@ export interface AskOutcome {
 export async function askQuiz(opts: AskOptions): Promise<AskOutcome> {
   const { quiz, lesson, workspace, style: s } = opts;
   const out = (text: string) => opts.output.write(text);
-  const width = Math.min(opts.output.columns ?? 80, 100) - 2;
+  // A pseudo-terminal may report 0 columns; wrap at 80 then.
+  const width = Math.max(40, Math.min(opts.output.columns || 80, 100) - 2);
   const md = (text: string) => renderMarkdown(text, s, width);
   const read = readAnswers(workspace, lesson);
   const answers: Answers = read.ok ? { ...read.answers } : {};
@@ -70,10 +71,10 @@ export async function askQuiz(opts: AskOptions): Promise<AskOutcome> {
         await writeAnswers(workspace, lesson, quiz, answers);
         const verdict = grade(q, value);
         if (verdict.status === "right") {
-          out(`${s.green(`${s.ok} Right.`)}\n${md(verdict.feedback)}`);
+          out(`${s.green(`${s.ok} Right.`)}\n${md(verdict.feedback)}\n`);
           break;
         }
-        out(`${s.red(`${s.bad} Not quite.`)}\n${md(verdict.feedback)}`);
+        out(`${s.red(`${s.bad} Not quite.`)}\n${md(verdict.feedback)}\n`);
         const again = await confirm(
           { message: "Try this question again?", default: true },
           context,

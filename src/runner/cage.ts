@@ -94,11 +94,15 @@ export class Cage {
   /** True when the kernel had to refuse memory to the cage (the server hit the cap). */
   hitMemoryLimit(): boolean {
     if (!this.memoryDir) return false;
-    try {
-      return Number(readFileSync(join(this.memoryDir, "memory.failcnt"), "utf8")) > 0;
-    } catch {
-      return false;
-    }
+    const read = (f: string) => {
+      try {
+        return readFileSync(join(this.memoryDir!, f), "utf8");
+      } catch {
+        return "";
+      }
+    };
+    const oomKills = Number(/oom_kill (\d+)/.exec(read("memory.oom_control"))?.[1] ?? 0);
+    return oomKills > 0 || Number(read("memory.failcnt") || 0) > 0;
   }
 
   /** Kills everything in the cage, until it is empty (bounded). */

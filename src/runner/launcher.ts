@@ -36,10 +36,14 @@ export class Launcher {
   }
 
   /** Builds once per run, then starts instance `name` and waits until it listens. */
-  async launch(name: string, env: Record<string, string> = {}): Promise<RunningServer> {
+  async launch(
+    name: string,
+    env: Record<string, string> = {},
+    opts: { port?: number } = {},
+  ): Promise<RunningServer> {
     this.command ??= await this.opts.builder.prepare();
     this.tmp ??= await mkdtemp(join(tmpdir(), "labs-run-"));
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const databasePath = join(this.tmp, `${name.replace(/\W+/g, "-")}-${this.running.length}.db`);
     const proc = new LearnerProcess({
       name,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
 import type { StartCommand } from "./build.ts";
@@ -122,7 +123,10 @@ export class LearnerProcess {
     let delay = 3;
     while (performance.now() < deadline) {
       if (this.exitInfo) throw this.exitedEarly();
-      if (await canConnect(this.port, "127.0.0.1", 250)) return;
+      if (await canConnect(this.port, "127.0.0.1", 250)) {
+        await this.checkPortOwner();
+        return;
+      }
       if (this.exitInfo) throw this.exitedEarly();
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 1.5, 50);
@@ -148,6 +152,28 @@ export class LearnerProcess {
         details: tail.length
           ? ["Last lines of your server's output:", ...tail]
           : ["Your server printed nothing."],
+      },
+    );
+  }
+
+  /**
+   * Something answers on the port; make sure it is this server and not another
+   * process squatting the port meant for it (where /proc tells).
+   */
+  private async checkPortOwner(): Promise<void> {
+    if (!existsSync("/proc/net/tcp")) return;
+    for (let i = 0; i < 20; i++) {
+      if (this.exitInfo) throw this.exitedEarly();
+      if (listeningPorts(this.groupPids()).includes(this.port)) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await this.stop();
+    throw new LearnerError(
+      "SERVER_PORT_TAKEN",
+      `Port ${this.port} answers, but not from ${this.name}: another process holds it.`,
+      {
+        hint: "Your server must listen only on the PORT it is given. If another program of yours is running, stop it.",
+        details: this.output.tail(10),
       },
     );
   }

@@ -34,7 +34,9 @@ describe("lesson 1's knowledge check from the command line", () => {
     const run = await runCli(["check", "1", "--workspace", await workspace()]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/There is no answers\/lesson-01\.json in your workspace/);
-    expect(run.stdout).toMatch(/Hint: Run `npm run lesson 1` and answer the questions in the terminal/);
+    expect(run.stdout).toMatch(
+      /Hint: Run `npm run lesson 1` and answer the questions in the terminal/,
+    );
   });
 
   it("fails at a wrong answer with the explanation of that answer and exit code 1", async () => {
@@ -43,11 +45,20 @@ describe("lesson 1's knowledge check from the command line", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL Question 2 of 8: A team chat/);
     expect(run.stdout).toMatch(/Received: "c" \(Server-Sent Events\)/);
-    expect(run.stdout).toMatch(/Hint: SSE pushes from server to client very well, but it is one-way/);
+    expect(run.stdout).toMatch(
+      /Hint: SSE pushes from server to client very well, but it is one-way/,
+    );
   });
 
   it("passes with the right answers and writes them into the JSON results", async () => {
-    const run = await runCli(["check", "1", "--workspace", await workspace(await solutionAnswers()), "--reporter", "json"]);
+    const run = await runCli([
+      "check",
+      "1",
+      "--workspace",
+      await workspace(await solutionAnswers()),
+      "--reporter",
+      "json",
+    ]);
     expect(run.code).toBe(0);
     const results = JSON.parse(run.stdout);
     expect(results.status).toBe("pass");
@@ -58,14 +69,19 @@ describe("lesson 1's knowledge check from the command line", () => {
     const ws = await workspace();
     const run = await runCli(["lesson", "1", "--workspace", ws, "--no-watch"]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/answer it in answers\/lesson-01\.json \(run in a terminal to be asked\)/);
+    expect(run.stdout).toMatch(
+      /answer it in answers\/lesson-01\.json \(run in a terminal to be asked\)/,
+    );
     const seeded = JSON.parse(await readFile(join(ws, "answers", "lesson-01.json"), "utf8"));
     expect(Object.values(seeded.answers).every((v) => v === "TODO")).toBe(true);
   });
 
   it("keeps the answers when lesson 2 seeds its project into the same workspace", async () => {
     const ws = await workspace(await solutionAnswers());
-    await cp(join(lesson1.starterDir, "answers"), join(ws, "answers"), { recursive: true, force: false });
+    await cp(join(lesson1.starterDir, "answers"), join(ws, "answers"), {
+      recursive: true,
+      force: false,
+    });
     await runCli(["lesson", "2", "--workspace", ws, "--no-watch"], { timeout: 60_000 });
     expect(existsSync(join(ws, "src", "server.ts"))).toBe(true);
     const kept = JSON.parse(await readFile(join(ws, "answers", "lesson-01.json"), "utf8"));
@@ -76,8 +92,11 @@ describe("lesson 1's knowledge check from the command line", () => {
 const DOWN = "\x1b[B";
 
 /** Runs `labs lesson 1` under a real pseudo-terminal (util-linux `script`), typing each key on its cue. */
-async function interactive(ws: string, script: [RegExp, string][]): Promise<{ code: number | null; output: string }> {
-  const command = `${process.execPath} bin/labs.js lesson 1 --workspace ${ws} --no-watch`;
+async function interactive(
+  ws: string,
+  script: [RegExp, string][],
+): Promise<{ code: number | null; output: string }> {
+  const command = `stty cols 100 rows 40; ${process.execPath} bin/labs.js lesson 1 --workspace ${ws} --no-watch`;
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: "1", TERM: "xterm", COLUMNS: "100", LINES: "40" },
@@ -104,36 +123,44 @@ async function interactive(ws: string, script: [RegExp, string][]): Promise<{ co
       await new Promise((r) => setTimeout(r, 50));
       child.stdin.write(keys);
     }
-    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);
+    const code = await Promise.race([
+      exited,
+      new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
+    ]);
     return { code, output };
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
   }
 }
 
-describe.runIf(existsSync("/usr/bin/script"))("lesson 1's questions asked in a real terminal", () => {
-  it("asks each question, explains, writes the answers file, then the check passes", async () => {
-    const ws = await workspace();
-    const navigate = /navigate/;
-    const { code, output } = await interactive(ws, [
-      [navigate, `${DOWN}\r`],
-      [navigate, `${DOWN}${DOWN}${DOWN}\r`],
-      [navigate, `${DOWN}\r`],
-      [navigate, "\r"],
-      [navigate, `${DOWN}\r`],
-      [/Your answer \(requests per minute\)/, "20\r"],
-      [/Try this question again/, "y\r"],
-      [/Your answer \(requests per minute\)/, "\x15" + "2,000\r"],
-      [/Your answer \(seconds\)/, "5\r"],
-      [/reconnects by itself/, "EventSource\r"],
-    ]);
-    expect(output).toMatch(/That is one browser's requests per minute\. There are 100 browsers\./);
-    expect(output).toMatch(/8 of 8 right, saved in answers\/lesson-01\.json/);
-    expect(output).toMatch(/Lesson 1 passed/);
-    expect(code).toBe(0);
-    const saved = JSON.parse(await readFile(join(ws, "answers", "lesson-01.json"), "utf8"));
-    expect(saved.answers).toEqual(await solutionAnswers());
-    const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
-    expect(progress.quiz["1"].passedAt).toMatch(/^\d{4}-/);
-  });
-});
+describe.runIf(existsSync("/usr/bin/script"))(
+  "lesson 1's questions asked in a real terminal",
+  () => {
+    it("asks each question, explains, writes the answers file, then the check passes", async () => {
+      const ws = await workspace();
+      const navigate = /navigate/;
+      const { code, output } = await interactive(ws, [
+        [navigate, `${DOWN}\r`],
+        [navigate, `${DOWN}${DOWN}${DOWN}\r`],
+        [navigate, `${DOWN}\r`],
+        [navigate, "\r"],
+        [navigate, `${DOWN}\r`],
+        [/Your answer \(requests per minute\)/, "20\r"],
+        [/Try this question again/, "y\r"],
+        [/Your answer \(requests per minute\)/, "\x15" + "2,000\r"],
+        [/Your answer \(seconds\)/, "5\r"],
+        [/reconnects by itself/, "EventSource\r"],
+      ]);
+      expect(output).toMatch(
+        /That is one browser's requests per minute\. There are 100 browsers\./,
+      );
+      expect(output).toMatch(/8 of 8 right, saved in answers\/lesson-01\.json/);
+      expect(output).toMatch(/Lesson 1 passed/);
+      expect(code).toBe(0);
+      const saved = JSON.parse(await readFile(join(ws, "answers", "lesson-01.json"), "utf8"));
+      expect(saved.answers).toEqual(await solutionAnswers());
+      const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
+      expect(progress.quiz["1"].passedAt).toMatch(/^\d{4}-/);
+    });
+  },
+);

@@ -1,7 +1,8 @@
-import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { readProgress } from "../../../src/course/progress.ts";
 import {
   answersPath,
   blankAnswers,
@@ -11,7 +12,6 @@ import {
 } from "../../../src/quiz/answers-file.ts";
 import { parseQuiz } from "../../../src/quiz/format.ts";
 import { recordQuiz } from "../../../src/quiz/lesson-quiz.ts";
-import { readProgress } from "../../../src/course/progress.ts";
 
 const quiz = parseQuiz({
   version: 1,
@@ -28,7 +28,15 @@ const quiz = parseQuiz({
       answer: "b",
       explanation: "Because.",
     },
-    { id: "count", title: "Count", prompt: "?", kind: "number", answer: 5, wrong: "No.", explanation: "Yes." },
+    {
+      id: "count",
+      title: "Count",
+      prompt: "?",
+      kind: "number",
+      answer: 5,
+      wrong: "No.",
+      explanation: "Yes.",
+    },
   ],
 });
 

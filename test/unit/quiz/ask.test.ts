@@ -56,7 +56,15 @@ async function session(script: [RegExp, string][], which?: "open" | "all", ws?: 
     },
   });
   output.end = () => output;
-  const done = askQuiz({ quiz, lesson: 3, workspace, input, output, style: createStyle(false), which });
+  const done = askQuiz({
+    quiz,
+    lesson: 3,
+    workspace,
+    input,
+    output,
+    style: createStyle(false),
+    which,
+  });
   let from = 0;
   for (const [cue, keys] of script) {
     const deadline = Date.now() + 5000;

@@ -24,8 +24,24 @@ describe("the quiz format", () => {
     const quiz = parseQuiz({
       version: 1,
       questions: [
-        { id: "n", title: "N", prompt: "?", kind: "number", answer: 3, wrong: "No.", explanation: "Yes." },
-        { id: "t", title: "T", prompt: "?", kind: "text", accept: ["x"], wrong: "No.", explanation: "Yes." },
+        {
+          id: "n",
+          title: "N",
+          prompt: "?",
+          kind: "number",
+          answer: 3,
+          wrong: "No.",
+          explanation: "Yes.",
+        },
+        {
+          id: "t",
+          title: "T",
+          prompt: "?",
+          kind: "text",
+          accept: ["x"],
+          wrong: "No.",
+          explanation: "Yes.",
+        },
       ],
     });
     expect(quiz.questions[0]).toMatchObject({ tolerance: 0, mistakes: [] });
@@ -33,14 +49,18 @@ describe("the quiz format", () => {
   });
 
   it("rejects an answer that is not one of the choices, naming where", () => {
-    expect(() => parseQuiz({ version: 1, questions: [choice({ answer: "z" })] }, "quiz.json")).toThrow(
-      /questions\.0\.answer: "z" is not one of the choices/,
-    );
+    expect(() =>
+      parseQuiz({ version: 1, questions: [choice({ answer: "z" })] }, "quiz.json"),
+    ).toThrow(/questions\.0\.answer: "z" is not one of the choices/);
   });
 
   it("rejects duplicate ids, ids that are not kebab-case and unknown kinds", () => {
-    expect(() => parseQuiz({ version: 1, questions: [choice(), choice()] })).toThrow(/duplicate id/);
-    expect(() => parseQuiz({ version: 1, questions: [choice({ id: "Not Kebab" })] })).toThrow(/kebab-case/);
+    expect(() => parseQuiz({ version: 1, questions: [choice(), choice()] })).toThrow(
+      /duplicate id/,
+    );
+    expect(() => parseQuiz({ version: 1, questions: [choice({ id: "Not Kebab" })] })).toThrow(
+      /kebab-case/,
+    );
     expect(() => parseQuiz({ version: 1, questions: [choice({ kind: "essay" })] })).toThrow();
     expect(() => parseQuiz({ version: 1, questions: [] })).toThrow();
   });

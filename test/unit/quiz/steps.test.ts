@@ -82,7 +82,9 @@ describe("a knowledge check's steps", () => {
     const failed = result.steps.find((s) => s.status === "fail")!;
     expect(failed.slug).toBe("pick");
     expect(failed.message).toMatch(/has no answer yet/);
-    expect(failed.hint).toMatch(/Which one pushes\? Choices: a\) Short polling · b\) Server-Sent Events/);
+    expect(failed.hint).toMatch(
+      /Which one pushes\? Choices: a\) Short polling · b\) Server-Sent Events/,
+    );
   });
 
   it("fail at a wrong answer with that answer's explanation as the hint, and never print the answer", async () => {
@@ -91,7 +93,12 @@ describe("a knowledge check's steps", () => {
     expect(failed.slug).toBe("pick");
     expect(failed.hint).toBe("Polling asks; it does not push.");
     expect(failed.details).toContain('Received: "a" (Short polling)');
-    const everything = [failed.message, failed.hint, ...(failed.details ?? []), ...transcript.lines.map((l) => l.text)].join("\n");
+    const everything = [
+      failed.message,
+      failed.hint,
+      ...(failed.details ?? []),
+      ...transcript.lines.map((l) => l.text),
+    ].join("\n");
     expect(everything).not.toMatch(/Server-Sent Events/);
   });
 
@@ -105,6 +112,8 @@ describe("a knowledge check's steps", () => {
   it("pass when every answer is right, logging each explanation", async () => {
     const { result, transcript } = await check(await workspace({ pick: "B", count: "2,000" }));
     expect(result.status).toBe("pass");
-    expect(transcript.lines.map((l) => l.text).join("\n")).toMatch(/"2,000" is right\. 20 a minute times 100\./);
+    expect(transcript.lines.map((l) => l.text).join("\n")).toMatch(
+      /"2,000" is right\. 20 a minute times 100\./,
+    );
   });
 });

@@ -1,0 +1,87 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { type RawData, WebSocket, WebSocketServer } from "ws";
+import { handleRawUpgrade, pathOf, refuseUpgrade } from "./handshake.js";
+import { getRoomSize, joinRoom, leaveAllRooms, leaveRoom } from "./rooms.js";
+
+/** The largest message a client may send, in bytes; a bigger one closes that socket with 1009. */
+export const MAX_PAYLOAD = 64 * 1024;
+
+let wss: WebSocketServer | undefined;
+
+/**
+ * Attaches the WebSocket server to the HTTP server (same port). One "upgrade"
+ * listener decides by path: `/ws` goes to `ws`, `/ws-raw` to the hand-made
+ * handshake of lesson 9, anything else gets 404.
+ */
+export function setupWebSocketServer(server: Server): WebSocketServer {
+  const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
+  wss = created;
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = pathOf(req);
+    if (path === "/ws-raw") return handleRawUpgrade(req, socket);
+    if (path !== "/ws") return refuseUpgrade(socket, 404, "Not Found");
+    created.handleUpgrade(req, socket, head, (ws) => created.emit("connection", ws, req));
+  });
+  created.on("connection", onConnection);
+  return created;
+}
+
+/** How many sockets are connected right now. */
+export function connectionCount(): number {
+  return wss?.clients.size ?? 0;
+}
+
+function onConnection(ws: WebSocket): void {
+  // Without an "error" listener, the first bad frame (e.g. too big) would crash the process.
+  ws.on("error", (error) => console.error(`[ws] ${error.message}`));
+  ws.on("close", () => handleDisconnect(ws));
+  ws.on("message", (data, isBinary) => onMessage(ws, data, isBinary));
+  send(ws, { type: "welcome", message: "Connected to taskboard" });
+}
+
+function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+  if (isBinary) return send(ws, { error: "Binary messages are not supported" });
+  let message: unknown;
+  try {
+    message = JSON.parse(data.toString());
+  } catch {
+    return send(ws, { error: "Invalid JSON" });
+  }
+  handleMessage(ws, message);
+}
+
+/** Acts on one parsed message from a client. */
+export function handleMessage(ws: WebSocket, message: unknown): void {
+  if (typeof message !== "object" || message === null || Array.isArray(message)) {
+    return send(ws, { error: "Expected a JSON object with a type" });
+  }
+  const { type, boardId, text } = message as Record<string, unknown>;
+  switch (type) {
+    case "echo":
+      return send(ws, { type: "echo", text });
+    case "join":
+      if (typeof boardId !== "string" || boardId === "") {
+        return send(ws, { error: "join needs a boardId" });
+      }
+      joinRoom(boardId, ws);
+      return send(ws, { type: "joined", boardId, size: getRoomSize(boardId) });
+    case "leave":
+      if (typeof boardId !== "string" || boardId === "") {
+        return send(ws, { error: "leave needs a boardId" });
+      }
+      leaveRoom(boardId, ws);
+      return send(ws, { type: "left", boardId });
+    default:
+      return send(ws, { error: `Unknown message type: ${String(type)}` });
+  }
+}
+
+/** Forgets everything about a socket that closed, however it closed. */
+export function handleDisconnect(ws: WebSocket): void {
+  leaveAllRooms(ws);
+}
+
+function send(ws: WebSocket, data: unknown): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(data));
+}
