@@ -30,7 +30,7 @@ export default defineChecker({
     {
       slug: "retry-field",
       title: "the stream sends a retry: field with SSE_RETRY_MS",
-      hint: "Read SSE_RETRY_MS in src/config.ts (numberFromEnv, default 5000) and, in start() of the stream in src/routes/events.ts, enqueue `retry: ${config.sseRetryMs}` followed by an empty line.",
+      hint: 'Read SSE_RETRY_MS in src/config.ts (numberFromEnv, default 5000) and, in start() of the stream in src/routes/events.ts, enqueue "retry: " + config.sseRetryMs followed by an empty line ("\\n\\n").',
       async run(h) {
         const stream = await openStream(h, PATH);
         if (!(await waitUntil(() => stream.retry !== undefined, 500))) {
@@ -56,7 +56,7 @@ export default defineChecker({
     {
       slug: "first-frame",
       title: 'a data: frame ended by an empty line arrives at once: {"type":"connected"}',
-      hint: 'In start() of the stream (src/routes/events.ts), enqueue `data: ${JSON.stringify({ type: "connected" })}` followed by TWO line breaks ("\\n\\n"): the empty line is what ends a frame.',
+      hint: 'In start() of the stream (src/routes/events.ts), enqueue "data: " + JSON.stringify({ type: "connected" }) followed by TWO line breaks ("\\n\\n"): the empty line is what ends a frame.',
       async run(h) {
         const stream = await openStream(h, PATH);
         const e = await firstEvent(stream, PATH, 500);
@@ -73,7 +73,10 @@ export default defineChecker({
         const one = await openStream(h, PATH, { name: "sse-board-1" });
         const two = await openStream(h, "/boards/board-2/events", { name: "sse-board-2" });
         checkConnectedFrame(await firstEvent(one, PATH), PATH);
-        checkConnectedFrame(await firstEvent(two, "/boards/board-2/events"), "/boards/board-2/events");
+        checkConnectedFrame(
+          await firstEvent(two, "/boards/board-2/events"),
+          "/boards/board-2/events",
+        );
         h.log.pass("a board-1 and a board-2 stream are open, each greeted");
 
         const t0 = performance.now();

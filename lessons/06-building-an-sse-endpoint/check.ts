@@ -184,7 +184,9 @@ export default defineChecker({
             received: show(res.json()),
           });
           const delay = await expectChange(stayer, "task_created", id, answered, "POST /tasks");
-          h.log.pass(`change ${round}: POST answered ${res.status} and the open stream got it (${delay} ms)`);
+          h.log.pass(
+            `change ${round}: POST answered ${res.status} and the open stream got it (${delay} ms)`,
+          );
         }
       },
     },

@@ -57,10 +57,14 @@ function numericId(e: SseEvent, stream: SseClient): number {
     expected: "an id: line in every task event, e.g. id: 42",
     received: formatFrame(e),
   });
-  check(/^\d+$/.test(e.id), `[${stream.name}] The id of a ${e.event} event is not a whole number.`, {
-    expected: "ids counted up from 1 by the server (id: 1, id: 2 …)",
-    received: formatFrame(e),
-  });
+  check(
+    /^\d+$/.test(e.id),
+    `[${stream.name}] The id of a ${e.event} event is not a whole number.`,
+    {
+      expected: "ids counted up from 1 by the server (id: 1, id: 2 …)",
+      received: formatFrame(e),
+    },
+  );
   return Number(e.id);
 }
 
@@ -106,14 +110,20 @@ async function createQuietly(h: StepContext, listId: string, count: number): Pro
         signal: h.signal,
       });
       const text = await res.text();
-      check(res.status === 201 || res.status === 200, `POST /tasks number ${n} answered ${res.status}.`, {
-        expected: "status 201",
-        received: `${res.status} ${text.slice(0, 200)}`,
-      });
+      check(
+        res.status === 201 || res.status === 200,
+        `POST /tasks number ${n} answered ${res.status}.`,
+        {
+          expected: "status 201",
+          received: `${res.status} ${text.slice(0, 200)}`,
+        },
+      );
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
-  h.log.info(`created ${count} more tasks on ${listId} (POST /tasks ×${count}, not shown one by one)`);
+  h.log.info(
+    `created ${count} more tasks on ${listId} (POST /tasks ×${count}, not shown one by one)`,
+  );
 }
 
 export default defineChecker({
@@ -128,10 +138,14 @@ export default defineChecker({
         const made = await created(h, "list-todo", "Named on the wire");
         let e = await expectNamed(stream, "task_created", made.id, made.at);
         const data = taskChangeOf(e)!.data;
-        check(isObject(data.task) && data.task.id === made.id, "task_created does not carry { task }.", {
-          expected: `data: {"task":{"id":"${made.id}",…}}`,
-          received: formatFrame(e),
-        });
+        check(
+          isObject(data.task) && data.task.id === made.id,
+          "task_created does not carry { task }.",
+          {
+            expected: `data: {"task":{"id":"${made.id}",…}}`,
+            received: formatFrame(e),
+          },
+        );
         h.log.pass(`event: task_created with { task } (id ${e.id ?? "none"})`);
 
         await moveTask(h, made.id, "list-doing");
@@ -140,7 +154,10 @@ export default defineChecker({
         check(
           isObject(moved) && taskListIdOf(moved) === "list-doing",
           "task_moved does not carry the task as it is after the move.",
-          { expected: `data: {"task":{"id":"${made.id}","listId":"list-doing",…}}`, received: formatFrame(e) },
+          {
+            expected: `data: {"task":{"id":"${made.id}","listId":"list-doing",…}}`,
+            received: formatFrame(e),
+          },
         );
         h.log.pass("event: task_moved with the moved task (listId list-doing)");
 
@@ -188,8 +205,9 @@ export default defineChecker({
     },
     {
       slug: "replay",
-      title: "a reconnect with Last-Event-ID gets every missed event, in order, once, then live ones",
-      hint: "In the events route read c.request.headers.get(\"Last-Event-ID\") and pass it to addClient(); in start() enqueue, after the greeting, every buffered frame of that board whose id is greater, oldest first, and register the client in the same synchronous step. broadcast() must push each frame with an id into the buffer.",
+      title:
+        "a reconnect with Last-Event-ID gets every missed event, in order, once, then live ones",
+      hint: 'In the events route read c.request.headers.get("Last-Event-ID") and pass it to addClient(); in start() enqueue, after the greeting, every buffered frame of that board whose id is greater, oldest first, and register the client in the same synchronous step. broadcast() must push each frame with an id into the buffer.',
       async run(h) {
         const first = await greeted(h, BOARD_1, "sse-first-visit");
         const t1 = await created(h, "list-todo", "Missed one");
@@ -214,15 +232,19 @@ export default defineChecker({
             what: `the replayed event with id ${want.id}`,
           });
           if (got.event === "reset") {
-            fail("The server answered the reconnect with reset, but every missed event is still in its buffer.", {
-              expected: `the events with ids ${missed.map((e) => e.id).join(", ")}, replayed`,
-              received: formatFrame(got),
-            });
+            fail(
+              "The server answered the reconnect with reset, but every missed event is still in its buffer.",
+              {
+                expected: `the events with ids ${missed.map((e) => e.id).join(", ")}, replayed`,
+                received: formatFrame(got),
+              },
+            );
           }
           let problem = "";
           if (got.id === e1.id) problem = ` It repeats id ${e1.id}, which the client already had.`;
           else if (Number(got.id) > Number(want.id)) problem = ` Event ${want.id} was skipped.`;
-          else if (!missed.some((m) => m.id === got.id)) problem = " It is not an event of board-1.";
+          else if (!missed.some((m) => m.id === got.id))
+            problem = " It is not an event of board-1.";
           check(
             got.id === want.id &&
               got.event === want.event &&
@@ -237,16 +259,21 @@ export default defineChecker({
 
         const live = await created(h, "list-todo", "Live after the replay");
         const e5 = await expectNamed(again, "task_created", live.id, live.at);
-        check(Number(e5.id) > Number(e4.id), "The live event's id is not above the replayed ones.", {
-          expected: `an id greater than ${e4.id}`,
-          received: formatFrame(e5),
-        });
+        check(
+          Number(e5.id) > Number(e4.id),
+          "The live event's id is not above the replayed ones.",
+          {
+            expected: `an id greater than ${e4.id}`,
+            received: formatFrame(e5),
+          },
+        );
         h.log.pass(`then the live event arrived with id ${e5.id}`);
       },
     },
     {
       slug: "stale-id",
-      title: "a Last-Event-ID older than the buffer (or never issued) gets event: reset, then live events",
+      title:
+        "a Last-Event-ID older than the buffer (or never issued) gets event: reset, then live events",
       hint: `In addClient() (src/sse.ts), when the Last-Event-ID is not a number this server issued, or the buffer (EVENT_BUFFER_SIZE = ${BUFFER_SIZE}) no longer holds the event right after it, enqueue formatSSE({ type: "reset" }, "reset", <newest id>) instead of a replay; then the stream goes on with live events.`,
       timeout: 10_000,
       async run(h) {
@@ -280,7 +307,10 @@ export default defineChecker({
         const e = await expectNamed(back, "task_created", live.id, live.at);
         h.log.pass(`a live event followed (id ${e.id})`);
 
-        const stranger = await openStream(h, BOARD_1, { name: "sse-other-server", lastEventId: "999999" });
+        const stranger = await openStream(h, BOARD_1, {
+          name: "sse-other-server",
+          lastEventId: "999999",
+        });
         const got2 = await stranger.next((x) => !isGreeting(x), {
           timeout: 1000,
           what: "an event: reset",
@@ -295,7 +325,8 @@ export default defineChecker({
     },
     {
       slug: "eventsource-reconnect",
-      title: "a real EventSource, cut off by the server, comes back with Last-Event-ID and catches up",
+      title:
+        "a real EventSource, cut off by the server, comes back with Last-Event-ID and catches up",
       hint: "POST /admin/connections/close (src/routes/admin.ts) must call controller.close() on every open stream (closeStreams() in src/sse.ts) and remove them. The browser then reconnects after the retry: delay, sending Last-Event-ID, and the replay from the replay step brings it up to date.",
       timeout: 8000,
       async run(h) {
@@ -323,14 +354,20 @@ export default defineChecker({
         h.onTeardown(() => es.close());
         const record = (ev: MessageEvent) => {
           received.push({ type: ev.type, data: String(ev.data), lastEventId: ev.lastEventId });
-          log.recv(`${ev.lastEventId ? `id: ${ev.lastEventId} ` : ""}event: ${ev.type} data: ${String(ev.data).slice(0, 120)}`);
+          log.recv(
+            `${ev.lastEventId ? `id: ${ev.lastEventId} ` : ""}event: ${ev.type} data: ${String(ev.data).slice(0, 120)}`,
+          );
         };
         for (const type of ["message", "task_created", "task_moved", "task_deleted", "reset"]) {
           es.addEventListener(type, record);
         }
         es.addEventListener("error", () => {
           errors++;
-          log.info(es.readyState === es.CLOSED ? "error: gave up" : "error: connection lost, will reconnect");
+          log.info(
+            es.readyState === es.CLOSED
+              ? "error: gave up"
+              : "error: connection lost, will reconnect",
+          );
         });
         const about = (type: string, id: string | undefined) =>
           received.filter((r) => {
@@ -391,13 +428,20 @@ export default defineChecker({
         if (!(await waitUntil(() => about("task_created", awayId).length > 0, 1500))) {
           fail("After reconnecting, the EventSource did not get the event it missed.", {
             expected: `event: task_created about ${awayId}, replayed because its id is above ${seenId}`,
-            received: received.slice(-5).map((r) => `${r.type} ${r.data.slice(0, 80)}`).join("\n") || "nothing",
+            received:
+              received
+                .slice(-5)
+                .map((r) => `${r.type} ${r.data.slice(0, 80)}`)
+                .join("\n") || "nothing",
           });
         }
         check(
           about("task_created", before.id).length === 1,
           "The EventSource got the event it had already seen a second time.",
-          { expected: `task_created about ${before.id} once`, received: show(about("task_created", before.id)) },
+          {
+            expected: `task_created about ${before.id} once`,
+            received: show(about("task_created", before.id)),
+          },
         );
         h.log.pass(`the missed task_created (${awayId}) was replayed, and nothing twice`);
 
@@ -405,7 +449,10 @@ export default defineChecker({
         if (!(await waitUntil(() => about("task_created", after.id).length > 0, 1000))) {
           fail("After the replay, live events did not reach the EventSource.", {
             expected: `event: task_created about ${after.id}`,
-            received: received.slice(-5).map((r) => r.type).join(", "),
+            received: received
+              .slice(-5)
+              .map((r) => r.type)
+              .join(", "),
           });
         }
         h.log.pass("and live events flow again");

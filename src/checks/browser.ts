@@ -52,7 +52,9 @@ export async function browserOf(h: StepContext): Promise<Browser> {
   if (existing?.isConnected()) return existing;
   const executablePath = findChromium(process.env);
   if (!executablePath) {
-    throw new SkipStep("no Chromium is installed, so this browser step could not run", [INSTALL_CHROMIUM]);
+    throw new SkipStep("no Chromium is installed, so this browser step could not run", [
+      INSTALL_CHROMIUM,
+    ]);
   }
   const { chromium } = await import("playwright-core");
   const log = h.actor("browser");
@@ -67,10 +69,10 @@ export async function browserOf(h: StepContext): Promise<Browser> {
       env: { ...process.env, HTTP_PROXY: "", HTTPS_PROXY: "", http_proxy: "", https_proxy: "" },
     });
   } catch (error) {
-    throw new SkipStep(`Chromium at ${executablePath} did not start, so this browser step could not run`, [
-      firstLine(error),
-      INSTALL_CHROMIUM,
-    ]);
+    throw new SkipStep(
+      `Chromium at ${executablePath} did not start, so this browser step could not run`,
+      [firstLine(error), INSTALL_CHROMIUM],
+    );
   }
   log.info(`started headless Chromium ${browser.version()} (${executablePath})`);
   h.state.set(BROWSER_KEY, browser);
@@ -111,7 +113,8 @@ export async function openPage(
     ws.on("close", () => log.info(`WebSocket ${ws.url()} closed`));
   });
   page.on("requestfailed", (r) => {
-    if (!r.url().endsWith("/favicon.ico")) log.info(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
+    if (!r.url().endsWith("/favicon.ico"))
+      log.info(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
   });
   const url = `${server.url}${path}`;
   log.send(`open ${url}`);
@@ -219,10 +222,13 @@ export async function waitInPage<A>(
     } catch {
       received = `the page could not be read (${firstLine(error)})`;
     }
-    throw new CheckFailure(`[page-${p.name}] ${opts.what} did not happen within ${opts.timeout} ms.`, {
-      expected: opts.what,
-      received,
-    });
+    throw new CheckFailure(
+      `[page-${p.name}] ${opts.what} did not happen within ${opts.timeout} ms.`,
+      {
+        expected: opts.what,
+        received,
+      },
+    );
   }
 }
 

@@ -4,6 +4,7 @@
  * joining boards, reading presence, and cutting a run's servers off Redis.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { isAbsolute, join, relative } from "node:path";
@@ -532,4 +533,87 @@ function readFrameHeader(buf: Buffer): { opcode: number; total: number } | undef
   }
   if (buf[1]! & 0x80) offset += 4;
   return { opcode, total: offset + length };
+}
+
+/** Local TCP ports of `pids`' connections to `remotePort` (Linux /proc; empty elsewhere). */
+export function connectionPorts(pids: number[], remotePort: number): number[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // the fd closed while we looked
+      }
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || !inodes.has(f[9]!)) continue;
+      const port = (addr: string) => Number.parseInt(addr.split(":").pop()!, 16);
+      if (port(f[2]!) === remotePort) ports.push(port(f[1]!));
+    }
+  }
+  return ports;
+}
+
+/**
+ * Takes Redis away under the running servers for about `downMs`. The runner's own
+ * redis-server is really stopped and started again (its data is gone: nothing is
+ * saved). A Redis given through REDIS_URL is shared, so it is never restarted:
+ * instead the servers' own connections to it are killed (CLIENT KILL), which they
+ * see as the same lost connection. Returns what was done.
+ */
+export async function interruptRedis(h: StepContext, downMs: number): Promise<"restarted" | "cut"> {
+  const redis = h.redis;
+  if (!redis) throw new Error("interruptRedis needs a checker with redis: true");
+  const log = h.actor("redis");
+  if (redis.owned) {
+    await redis.restart(downMs);
+    log.info(`redis-server is back after ${downMs} ms away; every key it held is gone`);
+    return "restarted";
+  }
+  const url = new URL(redis.url);
+  const pids = h.servers.filter((s) => s.alive).map((s) => s.pid);
+  const ports = new Set(connectionPorts(pids, Number(url.port || 6379)));
+  check(ports.size > 0, "Your servers hold no connection to Redis.", {
+    expected: `connections from your servers to ${redis.url} (REDIS_URL)`,
+    received: "none found",
+  });
+  const { createClient } = await import("redis");
+  const admin = createClient({ url: redis.url, socket: { reconnectStrategy: false } });
+  admin.on("error", () => {});
+  await admin.connect();
+  try {
+    const list = String(await admin.sendCommand(["CLIENT", "LIST"]));
+    const ids = list
+      .split("\n")
+      .map((line) => ({
+        id: /\bid=(\d+)/.exec(line)?.[1],
+        port: /\baddr=\S*:(\d+)\b/.exec(line)?.[1],
+      }))
+      .filter((c) => c.id && c.port && ports.has(Number(c.port)));
+    log.info(
+      `REDIS_URL is shared, so instead of restarting it the check cuts your servers' ${ids.length} connections to it`,
+    );
+    for (const c of ids) await admin.sendCommand(["CLIENT", "KILL", "ID", c.id!]);
+  } finally {
+    await admin.close().catch(() => {});
+  }
+  return "cut";
 }

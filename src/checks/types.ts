@@ -183,7 +183,14 @@ export interface StepContext {
   /** The timer settings given to the server, as numbers. */
   timers: Timers;
   /** The run's Redis, for lessons whose checker sets `redis: true`. */
-  redis?: { readonly url: string; restart(downMs?: number): Promise<void> };
+  redis?: {
+    readonly url: string;
+    /** True when the runner started this Redis itself (so `restart` really restarts it). */
+    readonly owned?: boolean;
+    /** The run's key and channel prefix, given to the servers as `REDIS_PREFIX`. */
+    readonly prefix?: string;
+    restart(downMs?: number): Promise<void>;
+  };
   /** The learner's workspace folder (for lessons that load a module the learner wrote). */
   workspace: string;
   /** Values steps hand on to later steps of the same run. */
@@ -224,6 +231,8 @@ export interface LessonChecker {
   redis?: boolean;
   /** Timer overrides for this lesson. */
   timers?: Partial<Timers>;
+  /** How long the whole check may take on the reference solution (ms, default 5000); `labs dev check` holds it to that. */
+  budget?: number;
   /** Extra environment variables the lesson teaches the server to read (e.g. `ALLOWED_ORIGINS`). */
   env?: Record<string, string>;
   steps: Step[];

@@ -6,6 +6,7 @@ export const FLAG_SPEC = {
   help: { type: "boolean", short: "h" },
   workspace: { type: "string", short: "w" },
   solution: { type: "boolean" },
+  starter: { type: "boolean" },
   reporter: { type: "string", short: "r" },
   output: { type: "string", short: "o" },
   verbose: { type: "boolean", short: "v" },
@@ -20,6 +21,8 @@ export const FLAG_SPEC = {
   jobs: { type: "string" },
   "no-fail": { type: "boolean" },
   json: { type: "boolean" },
+  title: { type: "string" },
+  at: { type: "string" },
 } as const;
 
 /** Parsed command line. */
@@ -30,6 +33,7 @@ export interface Parsed {
     help?: boolean;
     workspace?: string;
     solution?: boolean;
+    starter?: boolean;
     reporter?: string;
     output?: string;
     verbose?: boolean;
@@ -44,6 +48,8 @@ export interface Parsed {
     jobs?: string;
     "no-fail"?: boolean;
     json?: boolean;
+    title?: string;
+    at?: string;
   };
 }
 

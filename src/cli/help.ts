@@ -13,6 +13,7 @@ Commands
   solution <n>       Show the reference solution of lesson n (after you pass it, or with --force)
   doctor             Check Node, installed modules, Redis and Chromium
   grade              Grade a workspace for CI: results.json, JUnit, GitHub annotations
+  new <slug>         Scaffold a lesson (text, starter, checker, solution, fixtures, manifest)
   dev check          Check the course itself: every solution passes, every starter and fixture fails
 
 Shortcuts: npm run lesson 7  =  npm run labs -- lesson 7
@@ -49,7 +50,30 @@ Prints the reference solution's files of lesson n, or with --diff the difference
 workspace. Only after you have passed the lesson, unless --force.`,
   doctor:
     "Usage: npm run labs -- doctor\n\nChecks Node's version, installed modules, Redis and Chromium, and says how to fix what is missing.",
-  grade: `Usage: npm run labs -- grade [--workspace DIR] [--lessons LIST|all] [--reporter pretty,json,junit,github] [--output DIR] [--no-fail]`,
+  grade: `Usage: npm run labs -- grade [options]
+
+Grades a workspace without a terminal, for CI. Each lesson runs on a private copy of the
+workspace, with its own ports, database files and Redis; checkers come from this
+installation, never from the workspace.
+
+Options
+  --workspace, -w DIR   The learner's project (default: workspace/)
+  --lessons LIST        Lesson numbers or slugs, comma-separated, or all (default)
+  --reporter, -r LIST   pretty, plain, json, junit, github (default: plain,json,junit, and
+                        github under GitHub Actions)
+  --output, -o DIR      Where results.json and junit.xml go (default: reports/)
+  --jobs N              Lessons graded at once (default: the number of cores)
+  --solution, --starter Grade each lesson's reference solution or starter instead
+  --no-fail             Exit 0 when steps fail (report-only runs); 2 still means "could not grade"
+
+Exit codes: 0 every lesson passed, 1 a lesson failed, 2 could not grade.
+results.json is described in docs/results-schema.md.`,
+  new: `Usage: npm run labs -- new <slug> [--title "Title"] [--at N]
+
+Adds lessons/NN-slug/ (lesson.md skeleton, starter/, check.ts with one example step),
+solutions/NN-slug/, test/fixtures/NN-slug/ and the manifest entry. The starter and the
+solution start as copies of the previous lesson's solution. With --at, the lessons from
+N on move up one number (folders and manifest).`,
   dev: `Usage: npm run labs -- dev check [--repeat N] [--lessons LIST]
 
 Checks the course: manifest and folders agree, every step has a title and hint, every starter

@@ -9,6 +9,7 @@ import { gradeCommand } from "./commands/grade.ts";
 import { hintCommand } from "./commands/hint.ts";
 import { lessonCommand } from "./commands/lesson.ts";
 import { listCommand } from "./commands/list.ts";
+import { newCommand } from "./commands/new.ts";
 import { resetCommand } from "./commands/reset.ts";
 import { solutionCommand } from "./commands/solution.ts";
 import { HELP } from "./help.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   doctor: doctorCommand,
   grade: gradeCommand,
   dev: devCommand,
+  new: newCommand,
 };
 
 /** Runs the CLI; returns the exit code (only the entry point sets process.exitCode). */

@@ -46,6 +46,8 @@ async function privateCopy(workspace: string): Promise<string> {
 export async function grade(opts: {
   lessons: Lesson[];
   workspace: string;
+  /** A workspace per lesson (grading reference solutions or starters); overrides `workspace`. */
+  workspaceOf?: (lesson: Lesson) => string;
   jobs?: number;
   reporter: Reporter;
   /** Makes a reporter for one lesson's live output (buffered so parallel lessons do not interleave). */
@@ -70,7 +72,7 @@ export async function grade(opts: {
       const i = next++;
       const lesson = opts.lessons[i];
       const own = opts.lessonReporter?.();
-      const dir = await privateCopy(opts.workspace);
+      const dir = await privateCopy(opts.workspaceOf?.(lesson) ?? opts.workspace);
       try {
         results[i] = await withLimit(
           checkLesson(lesson, { workspace: dir, reporter: own?.reporter ?? {}, env: opts.env }),

@@ -52,7 +52,7 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
             transcript,
             timers,
             redisUrl: redis?.url,
-            extraEnv: checker.env,
+            extraEnv: redis ? { REDIS_PREFIX: redis.prefix, ...checker.env } : checker.env,
           });
     result = await runChecker({
       lesson: info,

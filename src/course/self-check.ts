@@ -9,6 +9,9 @@ import { type Course, isAvailable, type Lesson, loadChecker, loadCourse } from "
 import { checkLesson } from "./run-lessons.ts";
 import { filesOf } from "./workspace.ts";
 
+/** Time a lesson's check may take on its reference solution unless its checker says otherwise (ms). */
+export const DEFAULT_BUDGET = 5000;
+
 /** A broken learner server kept as an overlay on a lesson's solution. */
 export interface Fixture {
   name: string;
@@ -176,6 +179,11 @@ export async function selfCheck(opts: {
       }
     }
     const median = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    const budget = checker.budget ?? DEFAULT_BUDGET;
+    if (median > budget)
+      problems.push(
+        `lesson ${lesson.number}: the check took ${median} ms on the solution, over its budget of ${budget} ms`,
+      );
     opts.out.write(
       `  ${flaky === 0 ? s.green(s.ok) : s.red(s.bad)} solution passes ${repeat - flaky}/${repeat} (median ${median} ms)\n`,
     );

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
 import { canConnect, freePort } from "./ports.ts";
@@ -27,6 +28,12 @@ export const NO_REDIS_HINT =
 export interface RedisHandle {
   readonly url: string;
   readonly owned: boolean;
+  /**
+   * Put before every key and channel by the learner's servers (they get it as
+   * `REDIS_PREFIX`), so that two runs sharing one Redis through REDIS_URL never
+   * see each other's events or presence.
+   */
+  readonly prefix: string;
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -39,10 +46,17 @@ export async function provideRedis(
   transcript: Transcript,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RedisHandle> {
+  const prefix = `labs-${randomBytes(4).toString("hex")}:`;
   if (env.REDIS_URL) {
+    const url = env.REDIS_URL;
+    await checkReachable(url);
+    transcript
+      .logger("redis")
+      .info(`using REDIS_URL=${url}; keys and channels of this run start with ${prefix}`);
     return {
-      url: env.REDIS_URL,
+      url,
       owned: false,
+      prefix,
       restart: async () => {
         throw new LearnerError(
           "NO_REDIS",
@@ -52,7 +66,7 @@ export async function provideRedis(
           },
         );
       },
-      stop: async () => {},
+      stop: () => deleteKeys(url, prefix),
     };
   }
   const bin = findRedisServer();
@@ -63,6 +77,17 @@ export async function provideRedis(
   const port = await freePort();
   const log = transcript.logger("redis");
   let child: ChildProcess | undefined;
+  // A detached redis-server would outlive a runner that dies without teardown.
+  const killOnExit = () => {
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once("exit", killOnExit);
   const start = async () => {
     child = spawn(
       bin,
@@ -83,8 +108,11 @@ export async function provideRedis(
         detached: true,
       },
     );
+    const started = child;
     const deadline = performance.now() + 5000;
     while (performance.now() < deadline) {
+      // Something else may have taken the port since freePort(): then our child exits at once.
+      if (started.exitCode !== null || started.signalCode !== null) break;
       if (await canConnect(port)) {
         log.info(`redis-server listening on 127.0.0.1:${port}`);
         return;
@@ -110,12 +138,51 @@ export async function provideRedis(
   return {
     url: `redis://127.0.0.1:${port}`,
     owned: true,
+    prefix,
     restart: async (downMs = 300) => {
       log.info("stopping redis-server (the check takes Redis away under your servers)");
       await stop();
       await new Promise((r) => setTimeout(r, downMs));
       await start();
     },
-    stop,
+    stop: async () => {
+      process.off("exit", killOnExit);
+      await stop();
+    },
   };
+}
+
+/** Fails with NO_REDIS (not a failure of the learner's code) when REDIS_URL does not answer. */
+async function checkReachable(url: string): Promise<void> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new LearnerError("NO_REDIS", `REDIS_URL=${url} is not a URL.`, { hint: NO_REDIS_HINT });
+  }
+  const port = Number(target.port || 6379);
+  const host = target.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
+  if (!(await canConnect(port, host, 1000))) {
+    throw new LearnerError("NO_REDIS", `Nothing answers at REDIS_URL=${url}.`, {
+      hint: `Start that Redis, or unset REDIS_URL so the runner starts its own. ${NO_REDIS_HINT}`,
+    });
+  }
+}
+
+/** Deletes what a run left in a shared Redis (best effort: a failure here must not fail the run). */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const { createClient } = await import("redis");
+  const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 }))
+      keys.push(...batch);
+    if (keys.length) await client.del(keys);
+  } catch {
+    // the run is over; leftovers carry a unique prefix and, for presence, an expiry
+  } finally {
+    await client.close().catch(() => {});
+  }
 }

@@ -53,14 +53,24 @@ describe("the labs CLI", () => {
   it("checks a reference solution and writes a JSON report", async () => {
     const dir = await tempDir();
     const file = join(dir, "results.json");
-    const run = await runCli(["check", "3", "--solution", "--reporter", "plain,json", "--output", file]);
+    const run = await runCli([
+      "check",
+      "3",
+      "--solution",
+      "--reporter",
+      "plain,json",
+      "--output",
+      file,
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/PASS .*GET \/boards\/board-1\/updates/);
     expect(run.stdout).not.toMatch(/\x1b\[/);
     const results = JSON.parse(await readFile(file, "utf8"));
     expect(results.version).toBe(1);
     expect(results.status).toBe("pass");
-    expect(results.lessons[0].steps.every((s: { status: string }) => s.status === "pass")).toBe(true);
+    expect(results.lessons[0].steps.every((s: { status: string }) => s.status === "pass")).toBe(
+      true,
+    );
   });
 
   it("fails a starter with exit 1, a hint and a JUnit failure", async () => {
@@ -72,7 +82,16 @@ describe("the labs CLI", () => {
     expect(plain.stdout).toMatch(/FAIL/);
     expect(plain.stdout).toMatch(/Hint:/);
     expect(plain.stdout).toMatch(/\$ curl -i 'http:\/\/localhost:3000\/boards\/board-1\/updates'/);
-    const junit = await runCli(["check", "3", "--workspace", ws, "--reporter", "junit", "--output", xml]);
+    const junit = await runCli([
+      "check",
+      "3",
+      "--workspace",
+      ws,
+      "--reporter",
+      "junit",
+      "--output",
+      xml,
+    ]);
     expect(junit.code).toBe(1);
     expect(await readFile(xml, "utf8")).toMatch(/<failure message=/);
   });
@@ -91,8 +110,12 @@ describe("the labs CLI", () => {
     expect(existsSync(join(ws, "src", "mine.ts"))).toBe(false);
     const backups = readdirSync(join(ws, ".labs", "backups"));
     expect(backups).toHaveLength(1);
-    expect(await readFile(join(ws, ".labs", "backups", backups[0], "src", "mine.ts"), "utf8")).toMatch(/mine = 1/);
-    expect(await readFile(join(ws, "src", "server.ts"), "utf8")).toBe(await readFile(join(lesson3.starterDir, "src", "server.ts"), "utf8"));
+    expect(
+      await readFile(join(ws, ".labs", "backups", backups[0], "src", "mine.ts"), "utf8"),
+    ).toMatch(/mine = 1/);
+    expect(await readFile(join(ws, "src", "server.ts"), "utf8")).toBe(
+      await readFile(join(lesson3.starterDir, "src", "server.ts"), "utf8"),
+    );
   });
 
   it("keeps the solution closed until the lesson passes, unless forced", async () => {
@@ -132,7 +155,9 @@ describe("watch mode (npm run lesson 3), without a terminal", () => {
       await cli.waitFor(/Type h, r, l or q and press Enter/, 10_000, at);
       cli.send("h");
       at = await cli.waitFor(/Hint \(/, 5000, at);
-      for (const f of readdirSync(join(lesson3.solutionDir, "src"), { recursive: true }) as string[]) {
+      for (const f of readdirSync(join(lesson3.solutionDir, "src"), {
+        recursive: true,
+      }) as string[]) {
         const from = join(lesson3.solutionDir, "src", f);
         if (f.endsWith(".ts")) await cp(from, join(ws, "src", f));
       }

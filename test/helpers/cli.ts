@@ -13,7 +13,10 @@ export interface CliRun {
 }
 
 /** Runs `labs <args>` as a real process, without a TTY, and collects its output. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; timeout?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; timeout?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,

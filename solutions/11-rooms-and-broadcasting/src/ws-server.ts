@@ -7,8 +7,6 @@ import { getRoomSize, joinRoom, leaveAllRooms, leaveRoom } from "./rooms.js";
 /** The largest message a client may send, in bytes; a bigger one closes that socket with 1009. */
 export const MAX_PAYLOAD = 64 * 1024;
 
-let wss: WebSocketServer | undefined;
-
 /**
  * Attaches the WebSocket server to the HTTP server (same port). One "upgrade"
  * listener decides by path: `/ws` goes to `ws`, `/ws-raw` to the hand-made
@@ -16,7 +14,6 @@ let wss: WebSocketServer | undefined;
  */
 export function setupWebSocketServer(server: Server): WebSocketServer {
   const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
-  wss = created;
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = pathOf(req);
     if (path === "/ws-raw") return handleRawUpgrade(req, socket);
@@ -25,11 +22,6 @@ export function setupWebSocketServer(server: Server): WebSocketServer {
   });
   created.on("connection", onConnection);
   return created;
-}
-
-/** How many sockets are connected right now. */
-export function connectionCount(): number {
-  return wss?.clients.size ?? 0;
 }
 
 function onConnection(ws: WebSocket): void {

@@ -9,9 +9,21 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+/** Reads a comma-separated list, dropping blanks; `fallback` when the variable is unset or empty. */
+function listFromEnv(name: string, fallback: string[]): string[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  return raw
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
 /** Settings of the server, read once at start-up. The defaults suit `npm run dev`. */
 export const config = {
   port: numberFromEnv("PORT", 3000),
   databasePath: process.env.DATABASE_PATH || "taskboard.db",
   longPollTimeoutMs: numberFromEnv("LONG_POLL_TIMEOUT_MS", 30_000),
+  /** Pages allowed to open WebSockets with the user's cookie (the Origin header they send). */
+  allowedOrigins: listFromEnv("ALLOWED_ORIGINS", ["http://localhost:3000"]),
 };

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { grade, selectLessons } from "../../course/grade.ts";
-import { loadCourse } from "../../course/manifest.ts";
+import { type Lesson, loadCourse } from "../../course/manifest.ts";
 import { LearnerError } from "../../errors.ts";
 import { GitHubReporter } from "../../report/github.ts";
 import { JsonReporter } from "../../report/json.ts";
@@ -24,7 +24,16 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
   const course = loadCourse();
   const lessons = selectLessons(course, p.flags.lessons ?? "all");
   const workspace = workspaceOf(p, io);
-  if (!existsSync(join(workspace, "src")) && !existsSync(join(workspace, "answers"))) {
+  const perLesson = p.flags.solution
+    ? (l: Lesson) => l.solutionDir
+    : p.flags.starter
+      ? (l: Lesson) => l.starterDir
+      : undefined;
+  if (
+    !perLesson &&
+    !existsSync(join(workspace, "src")) &&
+    !existsSync(join(workspace, "answers"))
+  ) {
     throw new LearnerError("WORKSPACE", `There is nothing to grade in ${workspace}.`, {
       hint: "Point --workspace at the learner's taskboard-api project (the folder with src/server.ts).",
     });

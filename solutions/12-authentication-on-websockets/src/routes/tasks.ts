@@ -2,6 +2,7 @@ import { route } from "@hectoday/http";
 import { z } from "zod";
 import { notifyWaiters } from "../long-poll.js";
 import { notFound, readBody } from "../responses.js";
+import { broadcastToRoom } from "../rooms.js";
 import { createTask, deleteTask, findList, findTask, moveTask } from "../tasks.js";
 
 const CreateTaskBody = z.object({
@@ -26,6 +27,7 @@ export const taskRoutes = [
 
       const task = createTask(body.data);
       notifyWaiters(task.boardId, [{ type: "task_created", task }]);
+      broadcastToRoom(task.boardId, { type: "task_created", task });
       return Response.json({ task }, { status: 201 });
     },
   }),
@@ -42,9 +44,11 @@ export const taskRoutes = [
 
       const task = moveTask(id, body.data);
       notifyWaiters(task.boardId, [{ type: "task_moved", task }]);
+      broadcastToRoom(task.boardId, { type: "task_moved", task });
       // A move to another board's list changes both boards.
       if (before.boardId !== task.boardId) {
         notifyWaiters(before.boardId, [{ type: "task_moved", task }]);
+        broadcastToRoom(before.boardId, { type: "task_moved", task });
       }
       return Response.json({ task });
     },
@@ -56,6 +60,7 @@ export const taskRoutes = [
       const task = deleteTask(id);
       if (!task) return notFound(`Task ${id} not found`);
       notifyWaiters(task.boardId, [{ type: "task_deleted", taskId: id }]);
+      broadcastToRoom(task.boardId, { type: "task_deleted", taskId: id });
       return Response.json({ taskId: id });
     },
   }),

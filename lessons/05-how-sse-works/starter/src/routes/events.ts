@@ -11,7 +11,11 @@ export const eventRoutes = [
       //   2. `data: {"type":"connected"}` and an empty line (JSON.stringify the object)
       // and never closes. Return new Response(stream, { headers }) with the headers
       // Content-Type: text/event-stream, Cache-Control: no-cache and Connection: keep-alive.
-      return errorResponse(501, "NOT_IMPLEMENTED", "GET /boards/:boardId/events is not written yet.");
+      return errorResponse(
+        501,
+        "NOT_IMPLEMENTED",
+        "GET /boards/:boardId/events is not written yet.",
+      );
     },
   }),
 ];

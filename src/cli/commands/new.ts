@@ -1,0 +1,24 @@
+import { relative } from "node:path";
+import { scaffoldLesson } from "../../course/scaffold.ts";
+import { LearnerError } from "../../errors.ts";
+import type { Parsed } from "../args.ts";
+import { type CliIO, EXIT } from "../io.ts";
+import { styleOf } from "../shared.ts";
+
+/** `labs new <slug>`: scaffolds a lesson for an instructor. */
+export async function newCommand(p: Parsed, io: CliIO): Promise<number> {
+  const slug = p.positionals[0];
+  if (!slug)
+    throw new LearnerError("USAGE", "Which slug should the new lesson have?", {
+      hint: "npm run labs -- new rate-limiting [--title 'Rate Limiting'] [--at 17]",
+    });
+  const at = p.flags.at ? Number(p.flags.at) : undefined;
+  const { number, dir } = await scaffoldLesson({ slug, title: p.flags.title, at });
+  const s = styleOf(io);
+  io.stdout.write(
+    `${s.green(s.ok)} Lesson ${number} is at ${relative(process.cwd(), dir) || dir}.\n` +
+      "Next: write lesson.md, stub the starter with TODO markers, write the solution and the checker's steps,\n" +
+      `add four broken servers under test/fixtures/, then run: npm run labs -- dev check --lessons ${number}\n`,
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from "node:fs";
+import { cp, mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { LearnerError } from "../errors.ts";
+import { type Course, loadCourse } from "./manifest.ts";
+import { filesOf } from "./workspace.ts";
+
+const LESSON_TEMPLATE = (title: string) => `# ${title}
+
+## Goal
+
+One sentence: what the learner's server can do after this lesson.
+
+## The idea
+
+The concept, in your own words.
+
+## Your task
+
+1. In \`src/…\`, write … (matches the TODO markers in the starter and the checker's steps).
+
+## Try it by hand
+
+    curl -i http://localhost:3000/health
+
+## Exercises
+
+1. …
+
+Next: …
+`;
+
+const CHECK_TEMPLATE = `import { checkStatus } from "../../src/checks/assert.ts";
+import { defineChecker } from "../../src/checks/types.ts";
+
+export default defineChecker({
+  steps: [
+    {
+      slug: "health",
+      title: "GET /health answers 200",
+      hint: "Replace this example step with the lesson's first check; say which file and function to look at.",
+      run: async (h) => {
+        const res = await h.http.get("/health");
+        checkStatus(res, 200);
+        h.log.pass("GET /health answered 200");
+      },
+    },
+  ],
+});
+`;
+
+const id = (n: number, slug: string) => `${String(n).padStart(2, "0")}-${slug}`;
+
+/**
+ * Adds a lesson: its folder (lesson text skeleton, starter, checker with one
+ * example step), its solution folder, its fixtures folder and its manifest
+ * entry. With `at`, later lessons move up one number, folders and manifest alike.
+ * The starter and solution start as copies of the previous lesson's solution.
+ */
+export async function scaffoldLesson(opts: {
+  slug: string;
+  title?: string;
+  at?: number;
+  root?: string;
+}): Promise<{ number: number; dir: string }> {
+  const course: Course = loadCourse(opts.root);
+  const root = course.root;
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(opts.slug)) {
+    throw new LearnerError("USAGE", `"${opts.slug}" is not a kebab-case slug.`, {
+      hint: "Use lowercase words joined by dashes: rate-limiting.",
+    });
+  }
+  if (course.lessons.some((l) => l.slug === opts.slug)) {
+    throw new LearnerError("USAGE", `A lesson with the slug "${opts.slug}" exists already.`);
+  }
+  const last = course.lessons.length + 1;
+  const number = opts.at ?? last;
+  if (!Number.isInteger(number) || number < 1 || number > last) {
+    throw new LearnerError("USAGE", `--at must be between 1 and ${last}.`);
+  }
+  // move later lessons up, from the last one down so names never collide
+  for (const l of [...course.lessons].reverse()) {
+    if (l.number < number) continue;
+    for (const base of ["lessons", "solutions", join("test", "fixtures")]) {
+      const from = join(root, base, l.id);
+      if (existsSync(from)) await rename(from, join(root, base, id(l.number + 1, l.slug)));
+    }
+  }
+  const manifestFile = join(root, "lessons", "manifest.json");
+  const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+  const title = opts.title ?? opts.slug.replace(/-/g, " ").replace(/^./, (c) => c.toUpperCase());
+  const prev = course.lessons.find((l) => l.number === number - 1);
+  const section = prev?.section ?? course.lessons[0]?.section ?? "Lessons";
+  manifest.lessons = [
+    ...manifest.lessons.filter((l: { number: number }) => l.number < number),
+    { number, slug: opts.slug, title, section },
+    ...manifest.lessons
+      .filter((l: { number: number }) => l.number >= number)
+      .map((l: { number: number }) => ({ ...l, number: l.number + 1 })),
+  ];
+  await writeFile(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+
+  const lessonDir = join(root, "lessons", id(number, opts.slug));
+  const solutionDir = join(root, "solutions", id(number, opts.slug));
+  await mkdir(join(lessonDir, "starter"), { recursive: true });
+  await mkdir(solutionDir, { recursive: true });
+  await mkdir(join(root, "test", "fixtures", id(number, opts.slug)), { recursive: true });
+  await writeFile(join(lessonDir, "lesson.md"), LESSON_TEMPLATE(title));
+  await writeFile(join(lessonDir, "check.ts"), CHECK_TEMPLATE);
+  if (prev && existsSync(prev.solutionDir)) {
+    for (const f of await filesOf(prev.solutionDir)) {
+      await cp(join(prev.solutionDir, f), join(lessonDir, "starter", f));
+      await cp(join(prev.solutionDir, f), join(solutionDir, f));
+    }
+  }
+  await writeFile(
+    join(lessonDir, "starter", "TODO.md"),
+    `TODO(lesson ${number}): stub the part of the solution this lesson asks for, with // TODO(lesson ${number}) markers in src/.\n`,
+  );
+  return { number, dir: lessonDir };
+}

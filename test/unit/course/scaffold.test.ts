@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from "node:fs";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadCourse } from "../../../src/course/manifest.ts";
+import { scaffoldLesson } from "../../../src/course/scaffold.ts";
+import { courseProblems } from "../../../src/course/self-check.ts";
+import { ROOT } from "../../helpers/cli.ts";
+
+let root: string;
+
+async function miniCourse(): Promise<string> {
+  root = await mkdtemp(join(tmpdir(), "labs-course-"));
+  await cp(join(ROOT, "lessons", "manifest.json"), join(root, "lessons", "manifest.json"));
+  for (const id of ["02-project-setup", "03-short-polling", "04-long-polling"]) {
+    await cp(join(ROOT, "lessons", id), join(root, "lessons", id), { recursive: true });
+    await cp(join(ROOT, "solutions", id), join(root, "solutions", id), { recursive: true });
+  }
+  return root;
+}
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("labs new", () => {
+  it("appends a lesson with its folders and manifest entry", async () => {
+    await miniCourse();
+    const { number } = await scaffoldLesson({
+      root,
+      slug: "rate-limiting",
+      title: "Rate Limiting",
+    });
+    expect(number).toBe(19);
+    const course = loadCourse(root);
+    expect(course.lessons.at(-1)).toMatchObject({
+      number: 19,
+      slug: "rate-limiting",
+      title: "Rate Limiting",
+    });
+    expect(existsSync(join(root, "lessons", "19-rate-limiting", "check.ts"))).toBe(true);
+    expect(readFileSync(join(root, "lessons", "19-rate-limiting", "lesson.md"), "utf8")).toMatch(
+      /^# Rate Limiting/,
+    );
+    expect(existsSync(join(root, "test", "fixtures", "19-rate-limiting"))).toBe(true);
+  });
+
+  it("inserts a lesson and moves the later lessons up, folders and manifest alike", async () => {
+    await miniCourse();
+    await scaffoldLesson({ root, slug: "caching-updates", at: 3 });
+    const course = loadCourse(root);
+    expect(course.lessons.map((l) => l.number)).toEqual(course.lessons.map((_, i) => i + 1));
+    expect(course.lessons[2].slug).toBe("caching-updates");
+    expect(course.lessons[3].slug).toBe("short-polling");
+    expect(existsSync(join(root, "lessons", "04-short-polling", "check.ts"))).toBe(true);
+    expect(existsSync(join(root, "solutions", "05-long-polling", "src", "server.ts"))).toBe(true);
+    expect(existsSync(join(root, "lessons", "03-short-polling"))).toBe(false);
+    // the new lesson starts from the previous lesson's solution
+    expect(
+      existsSync(join(root, "lessons", "03-caching-updates", "starter", "src", "server.ts")),
+    ).toBe(true);
+    expect(courseProblems(course)).toEqual([]);
+  });
+
+  it("refuses a slug that is taken or not kebab-case", async () => {
+    await miniCourse();
+    await expect(scaffoldLesson({ root, slug: "short-polling" })).rejects.toThrow(/exists already/);
+    await expect(scaffoldLesson({ root, slug: "Bad Slug" })).rejects.toThrow(/kebab-case/);
+  });
+});

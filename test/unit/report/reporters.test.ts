@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import type { LessonResult } from "../../../src/checks/results.ts";
+import { GitHubReporter, toMarkdownSummary } from "../../../src/report/github.ts";
+import { toResults } from "../../../src/report/json.ts";
+import { toJUnit } from "../../../src/report/junit.ts";
+import { renderMarkdown } from "../../../src/report/markdown.ts";
+import { PrettyReporter } from "../../../src/report/pretty.ts";
+import type { RunSummary } from "../../../src/report/reporter.ts";
+import { createStyle } from "../../../src/report/style.ts";
+
+const failing: LessonResult = {
+  number: 4,
+  slug: "long-polling",
+  title: "Long Polling",
+  status: "fail",
+  durationMs: 900,
+  steps: [
+    { slug: "server-starts", title: "starts", hint: "h0", status: "pass", durationMs: 200 },
+    {
+      slug: "poll-held",
+      title: "a poll is held <while> idle",
+      hint: "return waitForUpdate()",
+      status: "fail",
+      durationMs: 300,
+      message: 'answered at once & "early"',
+      details: ["Expected: open", "Received: 200"],
+      code: "CHECK_FAILED",
+      transcript: "[poller] → GET /boards/board-1/poll",
+    },
+    { slug: "timeout", title: "times out", hint: "h2", status: "skipped", durationMs: 0 },
+  ],
+};
+const passing: LessonResult = {
+  ...failing,
+  number: 3,
+  slug: "short-polling",
+  title: "Short Polling",
+  status: "pass",
+  steps: [failing.steps[0]],
+};
+const summary: RunSummary = {
+  status: "fail",
+  lessons: [passing, failing],
+  durationMs: 1200,
+  workspace: "/w",
+};
+
+describe("reporters", () => {
+  it("score results.json by lessons and steps", () => {
+    const doc = toResults(summary);
+    expect(doc.version).toBe(1);
+    expect(doc.status).toBe("fail");
+    expect(doc.score).toEqual({ lessonsPassed: 1, lessons: 2, stepsPassed: 2, steps: 4 });
+  });
+
+  it("write JUnit with a failure, a skip and escaped text", () => {
+    const xml = toJUnit(summary);
+    expect(xml).toMatch(
+      /<testsuite name="04-long-polling" tests="3" failures="1" errors="0" skipped="1"/,
+    );
+    expect(xml).toMatch(
+      /<failure message="answered at once &amp; &quot;early&quot;" type="CHECK_FAILED">/,
+    );
+    expect(xml).toMatch(/a poll is held &lt;while&gt; idle/);
+    expect(xml).toMatch(/<skipped /);
+  });
+
+  it("annotate failing steps for GitHub Actions, with newlines escaped", async () => {
+    let out = "";
+    await new GitHubReporter({ write: (s: string) => (out += s) }, {}).onRunEnd(summary);
+    const lines = out.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^::error title=Lesson 4 · a poll is held <while> idle::answered at once/,
+    );
+    expect(lines[0]).toMatch(/%0AHint: return waitForUpdate\(\)/);
+    expect(toMarkdownSummary(summary)).toMatch(/\*\*1 of 2 lessons pass\*\*/);
+  });
+
+  it("print the failing step's transcript, expected vs received and the hint", () => {
+    let out = "";
+    const r = new PrettyReporter({ write: (s: string) => (out += s) }, createStyle(false));
+    r.onStepStart();
+    r.onLine({ at: 1, actor: "poller", kind: "send", text: "GET /boards/board-1/poll" });
+    r.onStepResult({ number: 4, slug: "long-polling", title: "Long Polling" }, failing.steps[1]);
+    r.onLessonEnd(failing);
+    expect(out).toMatch(/FAIL a poll is held <while> idle/);
+    expect(out).toMatch(/\[poller\] → GET \/boards\/board-1\/poll/);
+    expect(out).toMatch(/Expected: open\n\s+Received: 200/);
+    expect(out).toMatch(/Hint: return waitForUpdate\(\)/);
+    expect(out).toMatch(/Lesson 4: step 2 of 3 failed \(1 later step not run\)/);
+    expect(out).not.toMatch(/\x1b\[/);
+  });
+
+  it("render lesson Markdown for a terminal", () => {
+    const text = renderMarkdown(
+      "# Long Polling\n\nHold the `request` open.\n\n1. first\n2. second\n\n```ts\nconst x = 1;\n```\n",
+      createStyle(false),
+      60,
+    );
+    expect(text).toMatch(/^LONG POLLING/);
+    expect(text).toMatch(/Hold the request open\./);
+    expect(text).toMatch(/ {2}1\. first\n {2}2\. second/);
+    expect(text).toMatch(/ {4}const x = 1;/);
+  });
+});
