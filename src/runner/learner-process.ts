@@ -179,7 +179,7 @@ export class LearnerProcess {
   }
 
   private exitedEarly(): LearnerError {
-    const { code, signal } = this.exitInfo!;
+    const { code } = this.exitInfo!;
     const how = describeExit(this.exitInfo!);
     const tail = this.output.tail(20);
     return new LearnerError(

@@ -64,7 +64,7 @@ describe("the labs CLI", () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/PASS .*GET \/boards\/board-1\/updates/);
-    expect(run.stdout).not.toMatch(/\x1b\[/);
+    expect(run.stdout).not.toContain("\u001b[");
     const results = JSON.parse(await readFile(file, "utf8"));
     expect(results.version).toBe(1);
     expect(results.status).toBe("pass");

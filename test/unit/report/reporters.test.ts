@@ -89,7 +89,7 @@ describe("reporters", () => {
     expect(out).toMatch(/Expected: open\n\s+Received: 200/);
     expect(out).toMatch(/Hint: return waitForUpdate\(\)/);
     expect(out).toMatch(/Lesson 4: step 2 of 3 failed \(1 later step not run\)/);
-    expect(out).not.toMatch(/\x1b\[/);
+    expect(out).not.toContain("\u001b[");
   });
 
   it("render lesson Markdown for a terminal", () => {
