@@ -3,13 +3,16 @@ import {
   checkViewers,
   expectExactlyOnce,
   interruptRedis,
+  isNotice,
   joinAndSettle,
   openBoardStream,
   openUserSocket,
   presenceOf,
+  type Receiver,
   recentEvents,
   sseReceiver,
   viewersOf,
+  waitForMessage,
   waitUntil,
   wsReceiver,
 } from "../../src/checks/scaling-steps.ts";
@@ -42,6 +45,19 @@ async function createOn(h: StepContext, server: ServerHandle, listId: string, ti
     received: res.text.slice(0, 200),
   });
   return id;
+}
+
+/** Logs in on `server`, opens a socket there and joins `boardId`. */
+async function boardSocket(
+  h: StepContext,
+  email: string,
+  boardId: string,
+  server: ServerHandle,
+  name: string,
+): Promise<WsClient> {
+  const ws = await openUserSocket(h, email, { server, name });
+  await joinAndSettle(ws, boardId);
+  return ws;
 }
 
 /** Waits until GET /boards/:boardId/presence on `server` lists exactly `expected`; fails with the last answer. */
@@ -113,20 +129,18 @@ export default defineChecker({
     {
       slug: "exactly-once",
       title: "every client on A and on B gets each change exactly once",
-      hint: "With Redis, publish() must NOT also deliver locally: the publishing instance gets its own event back from Redis like every other instance. Deliver in one place only (the subscriber's callback), or skip your own messages there if you deliver locally.",
+      hint: "With Redis, publish() must NOT also deliver locally: the publishing instance gets its own event back from Redis like every other instance. Deliver in one place only (the subscriber's callback), or, if you deliver locally, skip your own messages when they come back.",
       timeout: 10_000,
       async run(h) {
         const b = serverB(h);
+        const alice = await boardSocket(h, "alice@example.com", "board-1", h.server, "ws-alice@A");
+        const bob = await boardSocket(h, "bob@example.com", "board-1", b, "ws-bob@B");
         const clients = [
-          wsReceiver(await openUserSocket(h, "alice@example.com", { name: "ws-alice@A" })),
+          wsReceiver(alice),
           sseReceiver(await openBoardStream(h, "board-1", { name: "sse@A" })),
-          wsReceiver(await openUserSocket(h, "bob@example.com", { server: b, name: "ws-bob@B" })),
+          wsReceiver(bob),
           sseReceiver(await openBoardStream(h, "board-1", { server: b, name: "sse@B" })),
         ];
-        for (const name of ["ws-alice@A", "ws-bob@B"]) {
-          const ws = (h.state.get(name) ?? undefined) as WsClient | undefined;
-          if (ws) await joinAndSettle(ws, "board-1");
-        }
         const marks = () => clients.map((receiver) => ({ receiver, from: receiver.mark }));
         let receivers = marks();
         const id = await createOn(h, h.server, "list-todo", "Once on A, once on B");
@@ -143,25 +157,21 @@ export default defineChecker({
         const fromB = await createOn(h, b, "list-todo", "Once on B, once on A");
         await expectExactlyOnce(h, receivers, `task_created:${fromB}`, { what: "one POST /tasks on B" });
         h.log.pass("a task created through B reached all 4 clients once each as well");
+        alice.close();
+        bob.close();
       },
     },
     {
       slug: "per-board",
       title: "events stay on their board across instances",
-      hint: "Keep the board id with every event: one channel per board (`${prefix}board:<boardId>`), and deliver() hands the event to the subscribers with event.boardId, which send it to that board's clients only.",
+      hint: "Keep the board id with every event: one channel per board (`${prefix}board:<boardId>`), and deliver() hands the event to the subscribers with its own event.boardId, which send it to that board's clients only.",
       timeout: 8000,
       async run(h) {
         const b = serverB(h);
-        const board1 = [
-          wsReceiver(await openUserSocket(h, "bob@example.com", { server: b, name: "ws-bob@B" })),
-          sseReceiver(await openBoardStream(h, "board-1", { server: b, name: "sse-board-1@B" })),
-        ];
-        const carol = await openUserSocket(h, "carol@example.com", { server: b, name: "ws-carol@B" });
+        const bob = await boardSocket(h, "bob@example.com", "board-1", b, "ws-bob@B");
+        const carol = await boardSocket(h, "carol@example.com", "board-2", b, "ws-carol@B");
+        const board1 = [wsReceiver(bob), sseReceiver(await openBoardStream(h, "board-1", { server: b, name: "sse-board-1@B" }))];
         const board2 = [wsReceiver(carol), sseReceiver(await openBoardStream(h, "board-2", { server: b, name: "sse-board-2@B" }))];
-        h.state.set("bob-socket", undefined);
-        // The board-1 socket is joined through its own WsClient; receivers only read.
-        const sockets = h.state;
-        void sockets;
         const from1 = board1.map((r) => r.mark);
         const from2 = board2.map((r) => r.mark);
         const b1 = await createOn(h, h.server, "list-todo", "Board 1 only");
@@ -173,29 +183,125 @@ export default defineChecker({
           3000,
         );
         await h.sleep(300);
-        board1.forEach((r, i) => {
-          const events = r.taskEvents(from1[i]);
-          check(events.some((e) => e.taskId === b1), `[${r.name}] on board-1 missed the board-1 task.`, {
-            expected: `task_created for ${b1}`,
-            received: recentEvents(events),
+        const expectOnly = (receivers: Receiver[], from: number[], board: string, mine: string, other: string) =>
+          receivers.forEach((r, i) => {
+            const events = r.taskEvents(from[i]);
+            check(events.some((e) => e.taskId === mine), `[${r.name}] on ${board} missed the ${board} task.`, {
+              expected: `task_created for ${mine}`,
+              received: recentEvents(events),
+            });
+            check(!events.some((e) => e.taskId === other), `[${r.name}] on ${board} got a task of the other board.`, {
+              expected: `only ${board} events`,
+              received: recentEvents(events),
+            });
           });
-          check(!events.some((e) => e.taskId === b2), `[${r.name}] on board-1 got the board-2 task.`, {
-            expected: "only board-1 events",
-            received: recentEvents(events),
+        expectOnly(board1, from1, "board-1", b1, b2);
+        expectOnly(board2, from2, "board-2", b2, b1);
+        h.log.pass("on B, board-1 clients got only the board-1 task and board-2 clients only the board-2 task");
+        bob.close();
+        carol.close();
+      },
+    },
+    {
+      slug: "presence-shared",
+      title: "presence is the same whether asked on A or on B",
+      hint: "Keep viewers in Redis (src/redis-presence.ts): on a user's first join, ZADD `${prefix}presence:<boardId>` a member naming this instance and the user, scored with the moment it expires; GET /boards/:boardId/presence and the presence message read the set through listViewers(boardId), skipping expired scores.",
+      timeout: 8000,
+      async run(h) {
+        const b = serverB(h);
+        const alice = await boardSocket(h, "alice@example.com", "board-1", h.server, "ws-alice@A");
+        const bob = await boardSocket(h, "bob@example.com", "board-1", b, "ws-bob@B");
+        const carol = await boardSocket(h, "carol@example.com", "board-2", b, "ws-carol@B");
+        h.state.set("viewers", { alice, bob, carol, since: performance.now() });
+        for (const server of [h.server, b]) await presenceSettles(h, server, "board-1", [ALICE, BOB], 1500);
+        h.log.pass("board-1 lists Alice (on A) and Bob (on B), asked on A and on B");
+        await presenceSettles(h, h.server, "board-2", [CAROL], 1500);
+        h.log.pass("board-2 on A lists Carol, whose socket is on B");
+        const from = carol.messages.length;
+        carol.send({ type: "join", boardId: "board-1" });
+        const presence = await waitForMessage(carol, from, isNotice("presence", "board-1"), 1500, "the presence message after joining board-1 on B");
+        checkViewers(presence, [ALICE, BOB, CAROL], "The presence message Carol got on B");
+        h.log.pass("Carol's presence message on B lists Alice, who is on A");
+      },
+    },
+    {
+      slug: "redis-restart",
+      title: "after Redis restarts under both instances, delivery from A to B resumes, exactly once",
+      hint: "Give every node-redis client an \"error\" listener (without one, a lost connection crashes the process) and let node-redis reconnect: it subscribes again by itself, so do not pSubscribe() again on \"ready\" (that doubles every event). Presence entries are re-written in full on each refresh, so they come back after Redis lost them.",
+      timeout: 15_000,
+      async run(h) {
+        const b = serverB(h);
+        const bob = await boardSocket(h, "bob@example.com", "board-1", b, "ws-bob-2@B");
+        const receivers = [
+          wsReceiver(bob),
+          sseReceiver(await openBoardStream(h, "board-1", { server: b, name: "sse@B" })),
+          sseReceiver(await openBoardStream(h, "board-1", { name: "sse@A" })),
+        ];
+        const how = await interruptRedis(h, REDIS_DOWN_MS);
+        const back = performance.now();
+        const from = receivers[0]!.mark;
+        const probes: string[] = [];
+        let resumed = false;
+        while (performance.now() - back < RESUME_WITHIN) {
+          // During the gap a create may fail or its event may be lost: that is what pub/sub does.
+          const res = await h.http.post("/tasks", { listId: "list-todo", title: `Probe ${probes.length + 1}` });
+          const id = res.status === 201 || res.status === 200 ? taskIdOf((res.json() as { task?: unknown }).task) : undefined;
+          if (id) probes.push(id);
+          resumed = await waitUntil(() => receivers[0]!.taskEvents(from).some((e) => probes.includes(e.taskId)), 400);
+          if (resumed) break;
+        }
+        if (!resumed) {
+          fail(`Nothing created on A reached B within ${RESUME_WITHIN} ms after Redis came back.`, {
+            expected: "node-redis to reconnect both clients and subscribe again, and events to flow A → Redis → B",
+            received: `${probes.length} probes created on A, none seen on B`,
           });
-        });
-        board2.forEach((r, i) => {
-          const events = r.taskEvents(from2[i]);
-          check(events.some((e) => e.taskId === b2), `[${r.name}] on board-2 missed the board-2 task.`, {
-            expected: `task_created for ${b2}`,
-            received: recentEvents(events),
+        }
+        h.log.pass(`Redis ${how === "restarted" ? "restarted" : "connections cut"}; delivery A → B resumed ${Math.round(performance.now() - back)} ms later`);
+        const marked = receivers.map((receiver) => ({ receiver, from: receiver.mark }));
+        const id = await createOn(h, h.server, "list-todo", "After the restart");
+        await expectExactlyOnce(h, marked, `task_created:${id}`, { what: "one POST /tasks on A after the restart" });
+        h.log.pass("after the restart, each client got the next change exactly once");
+        const ttl = h.timers.PRESENCE_TTL_MS;
+        for (const server of [h.server, b]) await presenceSettles(h, server, "board-1", [ALICE, BOB, CAROL], ttl);
+        h.log.pass("presence lists Alice, Bob and Carol again on A and on B");
+        bob.close();
+      },
+    },
+    {
+      slug: "killed-instance",
+      title: "when A is killed, its viewers leave B's presence within PRESENCE_TTL_MS plus one refresh",
+      hint: "Each instance refreshes its own entries (every PRESENCE_TTL_MS / 3, say) with a score of now + PRESENCE_TTL_MS, and reading skips members whose score has passed. An instance killed with SIGKILL cannot clean up, so expiry is the only thing that removes its viewers.",
+      timeout: 12_000,
+      async run(h) {
+        const b = serverB(h);
+        const ttl = h.timers.PRESENCE_TTL_MS;
+        await presenceSettles(h, b, "board-1", [ALICE, BOB, CAROL], 1500);
+        await h.server.kill();
+        const killedAt = performance.now();
+        h.log.info(`server A killed with SIGKILL; its viewer Alice must go within ${ttl} ms plus one refresh`);
+        const limit = ttl + Math.round(ttl / 2) + 1000;
+        let gone = false;
+        while (!gone) {
+          const viewers = viewersOf(await presenceOf(h, "board-1", b)) ?? [];
+          check(viewers.some((v) => v.userId === BOB.userId), "Bob vanished from B's presence although B is alive.", {
+            expected: "B to keep refreshing its own viewers",
+            received: `users ${viewers.map((v) => v.userId).join(", ") || "(none)"}`,
           });
-          check(!events.some((e) => e.taskId === b1), `[${r.name}] on board-2 got the board-1 task.`, {
-            expected: "only board-2 events",
-            received: recentEvents(events),
-          });
-        });
-        h.log.pass("board-1 clients on B got only the board-1 task, board-2 clients only the board-2 task");
+          gone = !viewers.some((v) => v.userId === ALICE.userId);
+          if (!gone && performance.now() - killedAt > limit) {
+            fail(`Alice was still listed on B ${limit} ms after A died.`, {
+              expected: `entries of a dead instance to expire within PRESENCE_TTL_MS (${ttl} ms) plus one refresh`,
+              received: `users ${viewers.map((v) => v.userId).join(", ")}`,
+            });
+          }
+          if (!gone) await h.sleep(100);
+        }
+        h.log.pass(`Alice left B's presence ${Math.round(performance.now() - killedAt)} ms after A was killed`);
+        const since = (h.state.get("viewers") as { since: number } | undefined)?.since ?? killedAt;
+        const wait = since + ttl + 500 - performance.now();
+        if (wait > 0) await h.sleep(wait);
+        await presenceSettles(h, b, "board-1", [BOB, CAROL], 0);
+        h.log.pass("Bob and Carol, on the living instance, are still listed more than PRESENCE_TTL_MS after they joined");
       },
     },
   ],

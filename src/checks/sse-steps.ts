@@ -268,7 +268,7 @@ export async function expectPrompt(
   what: string,
   within = PROMPT_MS,
 ): Promise<{ event: SseEvent; delay: number }> {
-  const left = Math.max(50, since + within + LATE_GRACE_MS - performance.now());
+  const left = Math.round(Math.max(50, since + within + LATE_GRACE_MS - performance.now()));
   const event = await client.next(predicate, { timeout: left, what });
   const delay = Math.max(0, Math.round(arrivalOf(client, event) - since));
   if (delay > within) {
