@@ -87,7 +87,7 @@ export default defineChecker({
     {
       slug: "task-pushed",
       title: "a created, moved and deleted task reach a board-1 stream within 200 ms",
-      hint: 'In src/routes/tasks.ts, after each change call broadcast(task.boardId, { type: "task_created", task }) (task_moved with the task, task_deleted with taskId); broadcast() in src/sse.ts must enqueue formatSSE(data) to every stream of that board.',
+      hint: 'In src/routes/tasks.ts, after each change call broadcast(task.boardId, { type: "task_created", task }) (task_moved with the task, task_deleted with taskId). broadcast() in src/sse.ts must enqueue formatSSE(data) to every stream of that board, and the stream the previous step closed must not get in the way: cancel() forgets it, and an enqueue that throws is caught without skipping the next client.',
       async run(h) {
         const stream = await greeted(h, BOARD_1);
         const made = await created(h, "list-todo", "Pushed over SSE");

@@ -102,7 +102,6 @@ interface Arrival {
 class TestServer {
   readonly arrivals: Arrival[] = [];
   refusing = false;
-  private readonly watchers = new Set<() => void>();
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly server = http.createServer((_req, res) => res.writeHead(404).end());
   url = "";
@@ -128,21 +127,14 @@ class TestServer {
     return this.arrivals.filter((a) => a.path === path);
   }
 
-  /** Resolves once `ready()` is true; false after `ms` ms. */
+  /** Resolves true once `ready()` holds (checked every 10 ms), false after `ms` ms. */
   async until(ready: () => boolean, ms: number): Promise<boolean> {
-    if (ready()) return true;
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.watchers.delete(watch);
-        resolve(ok);
-      };
-      const watch = () => {
-        if (ready()) done(true);
-      };
-      const timer = setTimeout(() => done(false), ms);
-      this.watchers.add(watch);
-    });
+    const end = performance.now() + ms;
+    while (!ready()) {
+      if (performance.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
   }
 
   /** Drops an accepted connection without a close frame. */
@@ -150,10 +142,6 @@ class TestServer {
     this.log.info(`dropping connection #${this.arrivals.indexOf(arrival) + 1}`);
     arrival.endedAt = performance.now();
     arrival.ws?.terminate();
-  }
-
-  private notify(): void {
-    for (const watch of [...this.watchers]) watch();
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -170,7 +158,6 @@ class TestServer {
       this.log.info(`connection #${n} (${arrival.path}): refused with 503`);
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       arrival.endedAt = performance.now();
-      this.notify();
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -180,13 +167,10 @@ class TestServer {
         const text = data.toString();
         this.log.recv(`#${n} ${text.slice(0, 200)}`);
         arrival.messages.push(parse(text));
-        this.notify();
       });
       ws.on("close", (code) => {
         arrival.closeCode = code;
-        this.notify();
       });
-      this.notify();
     });
   }
 }

@@ -1,4 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
@@ -10,14 +12,22 @@ export type RedisSource = "REDIS_URL" | "redis-server" | "none";
 /** Tells which Redis a run would use: `REDIS_URL`, a `redis-server` on PATH, or none. */
 export function redisSource(env: NodeJS.ProcessEnv = process.env): RedisSource {
   if (env.REDIS_URL) return "REDIS_URL";
-  return findRedisServer() ? "redis-server" : "none";
+  return findRedisServer(env) ? "redis-server" : "none";
 }
 
-/** Path of `redis-server` on PATH, if any. */
-export function findRedisServer(): string | undefined {
-  const r = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  const path = r.stdout.trim();
-  return r.status === 0 && path ? path : undefined;
+/** Path of `redis-server` on PATH, if any (looked up directly: no shell needed). */
+export function findRedisServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, "redis-server");
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /** The message given when a lesson needs Redis and none can be had. */
@@ -69,7 +79,7 @@ export async function provideRedis(
       stop: () => deleteKeys(url, prefix),
     };
   }
-  const bin = findRedisServer();
+  const bin = findRedisServer(env);
   if (!bin)
     throw new LearnerError("NO_REDIS", "This lesson needs Redis, and there is none.", {
       hint: NO_REDIS_HINT,

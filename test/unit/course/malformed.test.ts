@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { findLesson, type Lesson, loadCourse, loadChecker } from "../../../src/course/manifest.ts";
+import { findLesson, type Lesson, loadChecker, loadCourse } from "../../../src/course/manifest.ts";
 import { checkLesson } from "../../../src/course/run-lessons.ts";
 
 let dir: string;
