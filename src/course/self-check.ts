@@ -152,6 +152,8 @@ export async function selfCheck(opts: {
     opts.out.write(`  ${ok ? s.green(s.ok) : s.red(s.bad)} ${text}\n`);
     if (!ok) problems.push(text);
   };
+  const flakySteps = new Map<string, number>();
+  let solutionRuns = 0;
   for (const lesson of lessons) {
     opts.out.write(`\n${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)}\n`);
     for (const p of await staticProblems(lesson)) say(false, `lesson ${lesson.number}: ${p}`);
@@ -164,12 +166,15 @@ export async function selfCheck(opts: {
     const repeat = Math.max(1, opts.repeat ?? 1);
     const times: number[] = [];
     for (let i = 0; i < repeat; i++) {
+      solutionRuns++;
       const dir = await materialise(lesson.solutionDir);
       try {
         const r = await runQuiet(lesson, dir, opts.env);
         times.push(r.durationMs);
         if (r.status !== "pass") {
           flaky++;
+          const at = firstFailure(r) ?? "?";
+          flakySteps.set(`${lesson.number}/${at}`, (flakySteps.get(`${lesson.number}/${at}`) ?? 0) + 1);
           problems.push(
             `lesson ${lesson.number}: solution failed at ${firstFailure(r)} on run ${i + 1}: ${r.steps.find((x) => x.status !== "pass")?.message ?? r.error?.message}`,
           );
@@ -208,6 +213,8 @@ export async function selfCheck(opts: {
       }
     }
   }
+  const flakyList = [...flakySteps].map(([step, n]) => `${step} (${n}×)`).join(", ");
+  opts.out.write(`\nSolution runs: ${solutionRuns}; steps that failed on a solution: ${flakyList || "none"}.`);
   opts.out.write(
     `\n${problems.length === 0 ? s.green("The course checks out.") : s.red(`${problems.length} problem(s).`)}\n`,
   );
