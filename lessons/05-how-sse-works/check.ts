@@ -22,6 +22,7 @@ export default defineChecker({
       slug: "stream-headers",
       title: "GET /boards/board-1/events answers 200 as an event stream",
       hint: 'In src/routes/events.ts, return new Response(stream, { headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" } }), where stream is a ReadableStream; no Content-Length, no compression.',
+      timeout: 5000,
       async run(h) {
         const stream = await openStream(h, PATH);
         checkStreamHeaders(h, stream, PATH);
@@ -31,6 +32,7 @@ export default defineChecker({
       slug: "retry-field",
       title: "the stream sends a retry: field with SSE_RETRY_MS",
       hint: 'Read SSE_RETRY_MS in src/config.ts (numberFromEnv, default 5000) and, in start() of the stream in src/routes/events.ts, enqueue "retry: " + config.sseRetryMs followed by an empty line ("\\n\\n").',
+      timeout: 5000,
       async run(h) {
         const stream = await openStream(h, PATH);
         if (!(await waitUntil(() => stream.retry !== undefined, 500))) {
@@ -57,6 +59,7 @@ export default defineChecker({
       slug: "first-frame",
       title: 'a data: frame ended by an empty line arrives at once: {"type":"connected"}',
       hint: 'In start() of the stream (src/routes/events.ts), enqueue "data: " + JSON.stringify({ type: "connected" }) followed by TWO line breaks ("\\n\\n"): the empty line is what ends a frame.',
+      timeout: 5000,
       async run(h) {
         const stream = await openStream(h, PATH);
         const e = await firstEvent(stream, PATH, 500);
@@ -69,6 +72,7 @@ export default defineChecker({
       slug: "stays-open",
       title: "streams stay open while the server keeps answering other requests",
       hint: "Do not call controller.close() in src/routes/events.ts: an event stream is one response that never ends by itself. The route must return at once (no await on anything that waits for the stream).",
+      timeout: 6000,
       async run(h) {
         const one = await openStream(h, PATH, { name: "sse-board-1" });
         const two = await openStream(h, "/boards/board-2/events", { name: "sse-board-2" });

@@ -76,6 +76,7 @@ export default defineChecker({
       slug: "connected-frame",
       title: 'GET /boards/board-1/events opens with data: {"type":"connected"}',
       hint: 'The route in src/routes/events.ts must return new Response(addClient(c.params.boardId), { headers }); addClient() in src/sse.ts enqueues formatSSE({ type: "connected" }) in start(), after the retry: line.',
+      timeout: 5000,
       async run(h) {
         const stream = await openStream(h, BOARD_1);
         checkStreamHeaders(h, stream, BOARD_1);
@@ -88,6 +89,7 @@ export default defineChecker({
       slug: "task-pushed",
       title: "a created, moved and deleted task reach a board-1 stream within 200 ms",
       hint: 'In src/routes/tasks.ts, after each change call broadcast(task.boardId, { type: "task_created", task }) (task_moved with the task, task_deleted with taskId). broadcast() in src/sse.ts must enqueue formatSSE(data) to every stream of that board, and the stream the previous step closed must not get in the way: cancel() forgets it, and an enqueue that throws is caught without skipping the next client.',
+      timeout: 8000,
       async run(h) {
         const stream = await greeted(h, BOARD_1);
         const made = await created(h, "list-todo", "Pushed over SSE");
@@ -119,6 +121,7 @@ export default defineChecker({
       slug: "every-stream",
       title: "one change reaches all 3 open streams of the board",
       hint: "broadcast() in src/sse.ts must write to every client whose boardId matches, not only the first one it finds; keep every stream addClient() registered (an array or a Set).",
+      timeout: 6000,
       async run(h) {
         const streams = [
           await greeted(h, BOARD_1, "sse-tab-1"),
@@ -137,6 +140,7 @@ export default defineChecker({
       slug: "board-isolation",
       title: "board-2 changes never reach a board-1 stream, and the other way round",
       hint: "Each client in src/sse.ts keeps the boardId it was opened for; broadcast(boardId, data) must skip every client of another board, and the task routes must pass the task's own board (task.boardId).",
+      timeout: 8000,
       async run(h) {
         const one = await greeted(h, BOARD_1, "sse-board-1");
         const two = await greeted(h, BOARD_2, "sse-board-2");
@@ -157,6 +161,7 @@ export default defineChecker({
       slug: "gone-clients",
       title: "streams that close are forgotten, and the one left keeps receiving",
       hint: "Give the ReadableStream in addClient() (src/sse.ts) a cancel() that removes exactly that client (not every client of its board), and wrap each enqueue in broadcast() in try/catch so one dead stream cannot stop the loop or the request.",
+      timeout: 8000,
       async run(h) {
         const leavers: SseClient[] = [];
         for (let i = 1; i <= 5; i++) leavers.push(await greeted(h, BOARD_1, `sse-leaver-${i}`));

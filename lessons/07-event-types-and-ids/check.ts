@@ -133,6 +133,7 @@ export default defineChecker({
       slug: "named-events",
       title: "changes arrive as named events: task_created, task_moved, task_deleted",
       hint: 'formatSSE(data, eventType, id) in src/sse.ts writes an "event: <eventType>" line before the data: line; the task routes call broadcast(boardId, { task }, "task_created", nextEventId()), { task } for task_moved and { taskId } for task_deleted.',
+      timeout: 8000,
       async run(h) {
         const stream = await greeted(h, BOARD_1);
         const made = await created(h, "list-todo", "Named on the wire");
@@ -174,6 +175,7 @@ export default defineChecker({
       slug: "event-ids",
       title: "every task event carries an id, and ids strictly increase",
       hint: "Keep a counter in src/sse.ts (nextEventId() returns 1, 2, 3 …) and pass its next value to broadcast() for every event; formatSSE() writes it as an id: line first.",
+      timeout: 8000,
       async run(h) {
         const one = await greeted(h, BOARD_1, "sse-board-1");
         const two = await greeted(h, BOARD_2, "sse-board-2");
@@ -208,6 +210,7 @@ export default defineChecker({
       title:
         "a reconnect with Last-Event-ID gets every missed event, in order, once, then live ones",
       hint: 'In the events route read c.request.headers.get("Last-Event-ID") and pass it to addClient(); in start() enqueue, after the greeting, every buffered frame of that board whose id is greater, oldest first, and register the client in the same synchronous step. broadcast() must push each frame with an id into the buffer.',
+      timeout: 8000,
       async run(h) {
         const first = await greeted(h, BOARD_1, "sse-first-visit");
         const t1 = await created(h, "list-todo", "Missed one");

@@ -48,6 +48,7 @@ export default defineChecker({
       slug: "admin-connections",
       title: "GET /admin/connections counts open streams, in total and per board",
       hint: 'Add getConnectionCount() and getConnectionCountByBoard(boardId) to src/sse.ts and a route GET /admin/connections in src/routes/admin.ts answering { total, boards: { "board-1": 2, … } }; addClient() registers each stream in start(), so the count is right as soon as the stream opens.',
+      timeout: 5000,
       async run(h) {
         const before = await readConnections(h);
         checkCounts(before, 0, 0, 0, "before any stream was opened");
@@ -69,7 +70,8 @@ export default defineChecker({
     {
       slug: "connections-fall",
       title: "the counts fall back within one heartbeat after clients disconnect",
-      hint: "A stream that closes must leave the registry in src/sse.ts: cancel() removes exactly that client, and the heartbeat removes any client whose enqueue throws. Per-client timers must be cleared in cancel() too.",
+      hint: "A stream that closes must leave the registry in src/sse.ts: cancel() removes exactly that client, and the heartbeat removes any client whose enqueue throws (catch it: an exception thrown in a timer stops the whole server). Use one heartbeat timer for all streams, or clear a per-stream timer in cancel().",
+      timeout: 6000,
       async run(h) {
         const within = h.timers.SSE_HEARTBEAT_MS + SLACK_MS;
         // The three streams of the previous step were closed when that step ended.
@@ -122,6 +124,11 @@ export default defineChecker({
           });
         }
         h.log.pass(`all closed: ${describe(result.report)} after ${result.after} ms`);
+
+        // The next heartbeat must pass over the closed streams without harm.
+        await h.sleep(within);
+        checkCounts(await readConnections(h), 0, 0, 0, "one heartbeat after every stream closed");
+        h.log.pass("one heartbeat later the server still answers, with nothing counted");
       },
     },
     {

@@ -23,10 +23,14 @@ function checkRefused(res: RawExchangeResult, why: string, allowed: number[]): v
     expected: `an HTTP error (${allowed.join(" or ")}) and no 101`,
     received: describeAnswer(res, res.headerBytes),
   });
-  check(allowed.includes(res.status), `The server did not refuse with ${allowed.join(" or ")} when ${why}.`, {
-    expected: `a status line like HTTP/1.1 ${allowed[0]} …`,
-    received: describeAnswer(res, res.headerBytes),
-  });
+  check(
+    allowed.includes(res.status),
+    `The server did not refuse with ${allowed.join(" or ")} when ${why}.`,
+    {
+      expected: `a status line like HTTP/1.1 ${allowed[0]} …`,
+      received: describeAnswer(res, res.headerBytes),
+    },
+  );
 }
 
 export default defineChecker({
@@ -68,7 +72,7 @@ export default defineChecker({
     {
       slug: "missing-key",
       title: "an upgrade without Sec-WebSocket-Key is refused with 400",
-      hint: "In handleRawUpgrade() (src/handshake.ts), check req.headers[\"sec-websocket-key\"] before anything else is written; when it is missing, answer with refuseUpgrade(socket, 400, …): a complete HTTP response, then end the socket.",
+      hint: 'In handleRawUpgrade() (src/handshake.ts), check req.headers["sec-websocket-key"] before anything else is written; when it is missing, answer with refuseUpgrade(socket, 400, …): a complete HTTP response, then end the socket.',
       async run(h) {
         const res = await rawUpgrade(h, PATH, { key: null });
         checkRefused(res, "the request had no Sec-WebSocket-Key", [400]);
@@ -83,11 +87,17 @@ export default defineChecker({
         const res = await rawUpgrade(h, PATH, { key: randomKey(), version: "8" });
         checkRefused(res, "the request asked for version 8", [426, 400]);
         if (res.status === 426) {
-          const versions = (res.headers["sec-websocket-version"] ?? "").split(",").map((v) => v.trim());
-          check(versions.includes("13"), "The 426 answer does not say which version the server speaks.", {
-            expected: "Sec-WebSocket-Version: 13 in the 426 answer",
-            received: describeBytes(res.headerBytes),
-          });
+          const versions = (res.headers["sec-websocket-version"] ?? "")
+            .split(",")
+            .map((v) => v.trim());
+          check(
+            versions.includes("13"),
+            "The 426 answer does not say which version the server speaks.",
+            {
+              expected: "Sec-WebSocket-Version: 13 in the 426 answer",
+              received: describeBytes(res.headerBytes),
+            },
+          );
         }
         h.log.pass(`version 8 → ${JSON.stringify(res.statusLine)}`);
       },
@@ -100,7 +110,9 @@ export default defineChecker({
         const res = await rawUpgrade(h, PATH, { key: randomKey(), untilFrame: true });
         checkSwitchingProtocols(res, PATH);
         const text = checkTextFrame(res);
-        h.log.pass(`frame 0x${res.rest[0]!.toString(16)} 0x${res.rest[1]!.toString(16)} … with the text ${show(text, 120)}`);
+        h.log.pass(
+          `frame 0x${res.rest[0]!.toString(16)} 0x${res.rest[1]!.toString(16)} … with the text ${show(text, 120)}`,
+        );
       },
     },
     {
@@ -110,9 +122,15 @@ export default defineChecker({
       async run(h) {
         const ws = await h.ws(PATH, { name: "ws-client" });
         h.log.pass("the ws client accepted the handshake");
-        const message = await ws.next(undefined, { timeout: 2000, what: "the server's text frame" });
+        const message = await ws.next(undefined, {
+          timeout: 2000,
+          what: "the server's text frame",
+        });
         if (isBinaryRecord(message)) {
-          fail("The ws client got a binary message.", { expected: "a text message", received: show(message) });
+          fail("The ws client got a binary message.", {
+            expected: "a text message",
+            received: show(message),
+          });
         }
         h.log.pass(`it read ${show(message, 120)}`);
         ws.terminate();

@@ -60,7 +60,9 @@ function connectAndVanish(
     socket.on("error", () => {});
     socket.on("close", finish);
     socket.on("connect", () => {
-      log.send(`${request.length} bytes of an upgrade request${opts.waitForHead ? "" : " (incomplete)"}`);
+      log.send(
+        `${request.length} bytes of an upgrade request${opts.waitForHead ? "" : " (incomplete)"}`,
+      );
       socket.write(request);
       if (!opts.waitForHead) finish();
     });
@@ -97,7 +99,8 @@ export default defineChecker({
         await h.sleep(250);
         for (const m of ws.messages) {
           check(isObject(m), "The server sent a message that is not a JSON object.", {
-            expected: 'JSON text frames such as {"type":"welcome",…} (a welcome message is optional)',
+            expected:
+              'JSON text frames such as {"type":"welcome",…} (a welcome message is optional)',
             received: show(m),
           });
         }
@@ -117,7 +120,11 @@ export default defineChecker({
         const ws = await openSocket(h, "ws-1");
         await echo(ws, "hello");
         h.log.pass('{"type":"echo","text":"hello"} came back');
-        const reply = await expectErrorReply(ws, JSON.stringify({ type: "dance" }), 'the unknown type "dance"');
+        const reply = await expectErrorReply(
+          ws,
+          JSON.stringify({ type: "dance" }),
+          'the unknown type "dance"',
+        );
         h.log.pass(`an unknown type got ${show(reply)} and the socket stayed open`);
         await echo(ws, "still here");
         h.log.pass("the socket still answers");
@@ -131,10 +138,14 @@ export default defineChecker({
         const ws = await openSocket(h, "ws-1");
         for (const raw of ["not json", '{"type": "echo", "text": ']) {
           const reply = await expectErrorReply(ws, raw, `the text ${JSON.stringify(raw)}`);
-          check(isObject(reply) && reply.error === "Invalid JSON", "The answer to malformed JSON is not the one the course uses.", {
-            expected: '{"error":"Invalid JSON"}',
-            received: show(reply),
-          });
+          check(
+            isObject(reply) && reply.error === "Invalid JSON",
+            "The answer to malformed JSON is not the one the course uses.",
+            {
+              expected: '{"error":"Invalid JSON"}',
+              received: show(reply),
+            },
+          );
           h.log.pass(`${JSON.stringify(raw)} → {"error":"Invalid JSON"}`);
         }
         await echo(ws, "after the bad JSON");
@@ -144,7 +155,7 @@ export default defineChecker({
     {
       slug: "not-an-object",
       title: "JSON that is not an object (null, 42, [1,2]) gets an error, not a crash",
-      hint: "JSON.parse(\"null\") succeeds, and null.type throws inside the listener, which stops the whole server. In handleMessage() (src/ws-server.ts), first check typeof message === \"object\" && message !== null && !Array.isArray(message), and answer { error: … } otherwise.",
+      hint: 'JSON.parse("null") succeeds, and null.type throws inside the listener, which stops the whole server. In handleMessage() (src/ws-server.ts), first check typeof message === "object" && message !== null && !Array.isArray(message), and answer { error: … } otherwise.',
       async run(h) {
         const ws = await openSocket(h, "ws-1");
         for (const raw of ["null", "42", '"echo"', "[1,2]"]) {
@@ -163,18 +174,27 @@ export default defineChecker({
         const ws = await openSocket(h, "ws-1");
         ws.sendBinary(Uint8Array.from([0xff, 0xfe, 0x00, 0x01, 0x80]));
         const reply = await Promise.race([
-          ws.next(errorMessage(), { timeout: 2000, what: "an { error } answer or a close after a binary frame" }),
+          ws.next(errorMessage(), {
+            timeout: 2000,
+            what: "an { error } answer or a close after a binary frame",
+          }),
           ws.closed({ timeout: 2000 }).then((c) => ({ closed: c })),
         ]);
         if (isObject(reply) && "closed" in reply) {
           const close = reply.closed as { code: number; reason: string };
-          check(close.code === 1003, "The socket closed after the binary frame, but not with 1003.", {
-            expected: "an { error } message, or close code 1003 (unsupported data)",
-            received: `close code ${close.code} ${JSON.stringify(close.reason)}`,
-          });
+          check(
+            close.code === 1003,
+            "The socket closed after the binary frame, but not with 1003.",
+            {
+              expected: "an { error } message, or close code 1003 (unsupported data)",
+              received: `close code ${close.code} ${JSON.stringify(close.reason)}`,
+            },
+          );
           h.log.pass("the socket was closed with 1003");
         } else {
-          check(!isBinaryRecord(reply), "The server answered with binary data.", { received: show(reply) });
+          check(!isBinaryRecord(reply), "The server answered with binary data.", {
+            received: show(reply),
+          });
           h.log.pass(`the binary frame got ${show(reply, 100)}`);
         }
         const fresh = await openSocket(h, "ws-2");
@@ -185,17 +205,27 @@ export default defineChecker({
     {
       slug: "oversized-message",
       title: "a message over 64 KiB closes that socket with 1009; other sockets carry on",
-      hint: "Pass maxPayload: 64 * 1024 to new WebSocketServer() in src/ws-server.ts, and give every socket an \"error\" listener: ws emits an error for the oversized frame, and an error without a listener crashes the process.",
+      hint: 'Pass maxPayload: 64 * 1024 to new WebSocketServer() in src/ws-server.ts, and give every socket an "error" listener: ws emits an error for the oversized frame, and an error without a listener crashes the process.',
       async run(h) {
-        const [big, other] = await Promise.all([openSocket(h, "ws-big"), openSocket(h, "ws-other")]);
+        const [big, other] = await Promise.all([
+          openSocket(h, "ws-big"),
+          openSocket(h, "ws-other"),
+        ]);
         await echo(big, "x".repeat(FITS), 3000);
         h.log.pass(`a ${FITS}-character message (under ${MAX_PAYLOAD} bytes) still works`);
         big.send(JSON.stringify({ type: "echo", text: "y".repeat(TOO_BIG) }));
-        const closed = await big.closed({ timeout: 3000, what: `the socket to close after a ${TOO_BIG}-byte message` });
-        check(closed.code === 1009, `The socket that sent ${TOO_BIG} bytes closed with ${closed.code}, not 1009.`, {
-          expected: "close code 1009 (message too big), from maxPayload",
-          received: `close code ${closed.code} ${JSON.stringify(closed.reason)}`,
+        const closed = await big.closed({
+          timeout: 3000,
+          what: `the socket to close after a ${TOO_BIG}-byte message`,
         });
+        check(
+          closed.code === 1009,
+          `The socket that sent ${TOO_BIG} bytes closed with ${closed.code}, not 1009.`,
+          {
+            expected: "close code 1009 (message too big), from maxPayload",
+            received: `close code ${closed.code} ${JSON.stringify(closed.reason)}`,
+          },
+        );
         h.log.pass(`a ${TOO_BIG}-byte message closed that socket with 1009`);
         await echo(other, "not affected");
         h.log.pass("the other socket still answers");
@@ -207,7 +237,7 @@ export default defineChecker({
     {
       slug: "vanishing-client",
       title: "clients that vanish mid-handshake or mid-message do not bring the server down",
-      hint: "Keep every socket's \"error\" listener in src/ws-server.ts, and in handleDisconnect(ws) do only what cannot throw for a socket that closed abnormally (code 1006).",
+      hint: 'Keep every socket\'s "error" listener in src/ws-server.ts, and in handleDisconnect(ws) do only what cannot throw for a socket that closed abnormally (code 1006).',
       timeout: 8000,
       async run(h) {
         const cookie = await sessionCookie(h);

@@ -53,7 +53,10 @@ async function newTask(h: StepContext, boardId: string, title: string): Promise<
 async function allReceive(sockets: WsClient[], type: string, taskId: string): Promise<void> {
   await Promise.all(
     sockets.map((ws) =>
-      ws.next(taskEvent(type, taskId), { timeout: 2000, what: `{"type":"${type}",…} about ${taskId}` }),
+      ws.next(taskEvent(type, taskId), {
+        timeout: 2000,
+        what: `{"type":"${type}",…} about ${taskId}`,
+      }),
     ),
   );
 }
@@ -72,7 +75,10 @@ function boardsOf(i: number): string[] {
 }
 
 /** The events a socket in `boards` must get (and nothing else), given what happened on each board. */
-function expectedFor(boards: string[], happened: Record<string, [string, string][]>): [string, string][] {
+function expectedFor(
+  boards: string[],
+  happened: Record<string, [string, string][]>,
+): [string, string][] {
   return boards.flatMap((b) => happened[b] ?? []);
 }
 
@@ -107,16 +113,24 @@ async function checkExactDelivery(
     const got = ws.messages.filter(isAnyTaskEvent);
     for (const [type, id] of want) {
       const n = got.filter(taskEvent(type, id)).length;
-      check(n === 1, `Socket #${index + 1} (in ${boards.join(" and ")}) got ${type} for ${id} ${n} times.`, {
-        expected: "each event exactly once, even for a socket in two rooms",
-        received: show(got, 600),
-      });
+      check(
+        n === 1,
+        `Socket #${index + 1} (in ${boards.join(" and ")}) got ${type} for ${id} ${n} times.`,
+        {
+          expected: "each event exactly once, even for a socket in two rooms",
+          received: show(got, 600),
+        },
+      );
     }
     const foreign = got.filter((m) => !want.some(([type, id]) => taskEvent(type, id)(m)));
-    check(foreign.length === 0, `Socket #${index + 1} (in ${boards.join(" and ")}) got events of a room it is not in.`, {
-      expected: `only events of ${boards.join(" and ")}`,
-      received: show(foreign, 600),
-    });
+    check(
+      foreign.length === 0,
+      `Socket #${index + 1} (in ${boards.join(" and ")}) got events of a room it is not in.`,
+      {
+        expected: `only events of ${boards.join(" and ")}`,
+        received: show(foreign, 600),
+      },
+    );
   }
 }
 
@@ -129,10 +143,14 @@ export default defineChecker({
       async run(h) {
         const a = await openSocket(h, "ws-a");
         const first = await joinBoard(a, "board-1");
-        check(roomSizeOf(first) === 1, "The first socket to join board-1 is not alone in the room.", {
-          expected: '{ "type": "joined", "boardId": "board-1", "size": 1 }',
-          received: show(first),
-        });
+        check(
+          roomSizeOf(first) === 1,
+          "The first socket to join board-1 is not alone in the room.",
+          {
+            expected: '{ "type": "joined", "boardId": "board-1", "size": 1 }',
+            received: show(first),
+          },
+        );
         h.log.pass(`join → ${show(first)}`);
         const again = await joinBoard(a, "board-1");
         check(roomSizeOf(again) === 1, "Joining board-1 a second time counted the socket twice.", {
@@ -141,7 +159,10 @@ export default defineChecker({
         });
         h.log.pass("a second join still reports size 1");
         a.send({ type: "join" });
-        const error = await a.next(errorMessage(), { timeout: 2000, what: "an { error } answer to a join without boardId" });
+        const error = await a.next(errorMessage(), {
+          timeout: 2000,
+          what: "an { error } answer to a join without boardId",
+        });
         h.log.pass(`a join without boardId → ${show(error)}`);
         await closeAll([a]);
       },
@@ -152,7 +173,11 @@ export default defineChecker({
       hint: 'After each change in src/routes/tasks.ts call broadcastToRoom(task.boardId, { type: "task_created", task }) (task_moved with { task }, task_deleted with { taskId }). broadcastToRoom() in src/rooms.ts must send only to the sockets of that room.',
       async run(h) {
         const [a, b, c] = await Promise.all(["ws-a", "ws-b", "ws-c"].map((n) => openSocket(h, n)));
-        await Promise.all([joinBoard(a, "board-1"), joinBoard(b, "board-1"), joinBoard(c, "board-2")]);
+        await Promise.all([
+          joinBoard(a, "board-1"),
+          joinBoard(b, "board-1"),
+          joinBoard(c, "board-2"),
+        ]);
         h.log.info("ws-a and ws-b joined board-1, ws-c joined board-2");
 
         const id = await newTask(h, "board-1", "Seen on board-1 only");
@@ -171,7 +196,8 @@ export default defineChecker({
         const other = await newTask(h, "board-2", "Seen on board-2 only");
         await allReceive([c], "task_created", other);
         await h.sleep(200);
-        for (const ws of [a, b]) checkNever(ws, taskEvent("task_created", other), "an event of board-2");
+        for (const ws of [a, b])
+          checkNever(ws, taskEvent("task_created", other), "an event of board-2");
         h.log.pass("a task on board-2 reached ws-c only");
         await closeAll([a, b, c]);
       },
@@ -181,7 +207,10 @@ export default defineChecker({
       title: "a socket in two rooms gets the events of both, each once",
       hint: "A socket may be in several rooms: joinRoom() adds it to that board's Set without taking it out of others (do not keep one room per socket).",
       async run(h) {
-        const [both, second] = await Promise.all([openSocket(h, "ws-both"), openSocket(h, "ws-b2")]);
+        const [both, second] = await Promise.all([
+          openSocket(h, "ws-both"),
+          openSocket(h, "ws-b2"),
+        ]);
         await joinBoard(both, "board-1");
         await joinBoard(both, "board-2");
         await joinBoard(second, "board-2");
@@ -201,7 +230,8 @@ export default defineChecker({
     },
     {
       slug: "leave-stops",
-      title: 'after leave (answered { type: "left", boardId }) a socket gets nothing from that room',
+      title:
+        'after leave (answered { type: "left", boardId }) a socket gets nothing from that room',
       hint: 'Case "leave" in handleMessage() (src/ws-server.ts): leaveRoom(message.boardId, ws), then send { type: "left", boardId }. leaveRoom() in src/rooms.ts deletes the socket from the Set (and the room once it is empty).',
       async run(h) {
         const [a, b] = await Promise.all([openSocket(h, "ws-a"), openSocket(h, "ws-b")]);
@@ -243,7 +273,8 @@ export default defineChecker({
     },
     {
       slug: "fan-out-200",
-      title: "200 sockets in 3 groups (board-1, board-2, both) get exactly the events of their rooms",
+      title:
+        "200 sockets in 3 groups (board-1, board-2, both) get exactly the events of their rooms",
       hint: "broadcastToRoom() (src/rooms.ts) sends to each socket of the room once; leaveAllRooms(ws) removes only that socket (with arrays, indexOf() of a missing socket is -1 and splice(-1, 1) removes someone else).",
       timeout: 15_000,
       async run(h) {

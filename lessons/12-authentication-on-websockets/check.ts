@@ -1,6 +1,11 @@
 import { check, checkStatus, fail, show } from "../../src/checks/assert.ts";
 import { isObject, type Json, jsonObject, pick } from "../../src/checks/taskboard.ts";
-import { defineChecker, type StepContext, type WsClient, type WsClose } from "../../src/checks/types.ts";
+import {
+  defineChecker,
+  type StepContext,
+  type WsClient,
+  type WsClose,
+} from "../../src/checks/types.ts";
 import { WsHandshakeRefused } from "../../src/checks/ws-client.ts";
 import { ALICE, errorMessage, ofType } from "../../src/checks/ws-steps.ts";
 
@@ -54,7 +59,29 @@ async function tryOpen(
   }
 }
 
-/** Expects the server to complete the upgrade and then close with 4001 and one of `reasons`. */
+/** Waits for the server to close `ws` and checks the code is 4001 with one of `reasons`. */
+async function check4001(ws: WsClient, reasons: string[], why: string): Promise<WsClose> {
+  let close: WsClose;
+  try {
+    close = await ws.closed({ timeout: 2000, what: `the server to close the socket (${why})` });
+  } catch {
+    fail(`The server kept the socket open when ${why}.`, {
+      expected: `close code 4001 "${reasons[0]}"`,
+      received: `an open socket; messages: ${show(ws.messages)}`,
+    });
+  }
+  check(
+    close.code === 4001 && reasons.includes(close.reason),
+    `The close when ${why} is not 4001 "${reasons[0]}".`,
+    {
+      expected: reasons.map((r) => `code 4001, reason "${r}"`).join(" or "),
+      received: `code ${close.code}, reason "${close.reason}"`,
+    },
+  );
+  return close;
+}
+
+/** Opens a socket the server must accept (101) and then close with 4001 and one of `reasons`. */
 async function expect4001(
   h: StepContext,
   opts: { name: string; cookie?: string; path?: string },
@@ -68,20 +95,7 @@ async function expect4001(
       received: `HTTP ${ws.status}`,
     });
   }
-  let close: WsClose;
-  try {
-    close = await ws.closed({ timeout: 2000, what: `the server to close the socket (${why})` });
-  } catch {
-    fail(`The server kept the socket open when ${why}.`, {
-      expected: `close code 4001 "${reasons[0]}"`,
-      received: `an open socket; messages: ${show(ws.messages)}`,
-    });
-  }
-  check(close.code === 4001 && reasons.includes(close.reason), `The close when ${why} is not 4001 "${reasons[0]}".`, {
-    expected: reasons.map((r) => `code 4001, reason "${r}"`).join(" or "),
-    received: `code ${close.code}, reason "${close.reason}"`,
-  });
-  return { ws, close };
+  return { ws, close: await check4001(ws, reasons, why) };
 }
 
 export default defineChecker({
@@ -89,16 +103,21 @@ export default defineChecker({
   steps: [
     {
       slug: "login-cookie",
-      title: "POST /login sets an HttpOnly, SameSite=Lax session cookie; an unknown e-mail gets 401",
+      title:
+        "POST /login sets an HttpOnly, SameSite=Lax session cookie; an unknown e-mail gets 401",
       hint: 'Add POST /login in src/routes/auth.ts (listed in src/app.ts): find the user by e-mail, createSession() (src/sessions.ts), and answer Response.json({ user }, { headers: { "Set-Cookie": "session=<id>; HttpOnly; SameSite=Lax; Path=/" } }). No such user → 401.',
       async run(h) {
         const res = await h.http.post("/login", { email: ALICE });
         checkStatus(res, 200);
         const user = pick(jsonObject(res), "user");
-        check(isObject(user) && pick(user, "id", "userId") === "user-alice", "POST /login did not answer with the user.", {
-          expected: '{ "user": { "id": "user-alice", "name": "Alice", … } }',
-          received: show(res.json()),
-        });
+        check(
+          isObject(user) && pick(user, "id", "userId") === "user-alice",
+          "POST /login did not answer with the user.",
+          {
+            expected: '{ "user": { "id": "user-alice", "name": "Alice", … } }',
+            received: show(res.json()),
+          },
+        );
         const all = res.headers.getSetCookie();
         const cookie = all.find((c) => c.trim().startsWith("session="));
         check(cookie, "POST /login set no session cookie.", {
@@ -107,10 +126,14 @@ export default defineChecker({
         });
         const [pair, ...attributes] = cookie.split(";").map((p) => p.trim());
         const value = pair!.slice("session=".length);
-        check(value.length >= 16 && value !== "undefined", "The session cookie's value does not look like a session id.", {
-          expected: "a long random id (crypto.randomUUID())",
-          received: JSON.stringify(value),
-        });
+        check(
+          value.length >= 16 && value !== "undefined",
+          "The session cookie's value does not look like a session id.",
+          {
+            expected: "a long random id (crypto.randomUUID())",
+            received: JSON.stringify(value),
+          },
+        );
         const attrs = attributes.map((a) => a.toLowerCase().replace(/\s+/g, ""));
         for (const [wanted, ok] of [
           ["HttpOnly", attrs.includes("httponly")],
@@ -125,21 +148,27 @@ export default defineChecker({
         h.log.pass(`200 { user: user-alice }, Set-Cookie: ${cookie}`);
         const unknown = await h.http.post("/login", { email: "mallory@example.com" });
         checkStatus(unknown, 401);
-        check(!unknown.headers.getSetCookie().some((c) => /^\s*session=[^;\s]+/.test(c)), "A failed login still set a session cookie.", {
-          received: unknown.headers.getSetCookie().join("\n"),
-        });
+        check(
+          !unknown.headers.getSetCookie().some((c) => /^\s*session=[^;\s]+/.test(c)),
+          "A failed login still set a session cookie.",
+          {
+            received: unknown.headers.getSetCookie().join("\n"),
+          },
+        );
         h.log.pass("an unknown e-mail gets 401 and no cookie");
       },
     },
     {
       slug: "no-cookie",
-      title: 'an upgrade without a session cookie gets {"error":"Unauthorized"}, then close 4001 "Unauthorized"',
+      title:
+        'an upgrade without a session cookie gets {"error":"Unauthorized"}, then close 4001 "Unauthorized"',
       hint: 'In the "connection" handler (src/ws-server.ts), read parseCookies(req.headers.cookie ?? "").get("session"); without one, send { error: "Unauthorized" }, call ws.close(4001, "Unauthorized") and return before any message handler is set up.',
       async run(h) {
         const ws = await tryOpen(h, "/ws", { name: "ws-anonymous" });
         if (ws instanceof WsHandshakeRefused) {
           fail(`The upgrade without a cookie was refused with HTTP ${ws.status}.`, {
-            expected: 'the upgrade (101), then {"error":"Unauthorized"} and close 4001 "Unauthorized"',
+            expected:
+              'the upgrade (101), then {"error":"Unauthorized"} and close 4001 "Unauthorized"',
             received: `HTTP ${ws.status}`,
           });
         }
@@ -147,18 +176,23 @@ export default defineChecker({
           timeout: 2000,
           what: 'the message {"error":"Unauthorized"}',
         });
-        check(isObject(message) && message.error === "Unauthorized", "The error message is not the one the course uses.", {
-          expected: '{"error":"Unauthorized"}',
-          received: show(message),
-        });
+        check(
+          isObject(message) && message.error === "Unauthorized",
+          "The error message is not the one the course uses.",
+          {
+            expected: '{"error":"Unauthorized"}',
+            received: show(message),
+          },
+        );
         h.log.pass('got {"error":"Unauthorized"}');
-        const { close } = await expect4001(h, { name: "ws-anonymous-2" }, ["Unauthorized"], "no cookie was sent");
-        h.log.pass(`closed with ${close.code} "${close.reason}"`);
+        const close = await check4001(ws, ["Unauthorized"], "no cookie was sent");
+        h.log.pass(`then the close ${close.code} "${close.reason}"`);
       },
     },
     {
       slug: "bad-cookie",
-      title: 'an unknown session id closes 4001 "Invalid session"; other cookies alone count as none',
+      title:
+        'an unknown session id closes 4001 "Invalid session"; other cookies alone count as none',
       hint: 'After reading the cookie, look it up with getSession(id) (src/sessions.ts); when it returns undefined send { error: "Invalid session" } and ws.close(4001, "Invalid session"). parseCookies() must split on ";" and trim each name.',
       async run(h) {
         const { close } = await expect4001(
@@ -179,7 +213,7 @@ export default defineChecker({
     },
     {
       slug: "knows-user",
-      title: 'a logged-in socket stays open and answers whoami with its user',
+      title: "a logged-in socket stays open and answers whoami with its user",
       hint: 'Once getSession() found the session, read the user (id, name) from the users table, keep it in socketUsers.set(ws, { userId, name }) (src/ws-server.ts), and answer { type: "whoami" } with { type: "whoami", user: socketUsers.get(ws) }.',
       async run(h) {
         const alice = await login(h, ALICE);
@@ -229,10 +263,14 @@ export default defineChecker({
         for (const query of [`token=${id}`, `session=${id}`]) {
           const ws = await tryOpen(h, `/ws?${query}`, { name: "ws-url-token" });
           if (ws instanceof WsHandshakeRefused) {
-            check([401, 403].includes(ws.status), `GET /ws?${query.split("=")[0]}=… was refused with ${ws.status}.`, {
-              expected: "close 4001 after the upgrade (or HTTP 401/403)",
-              received: `HTTP ${ws.status}`,
-            });
+            check(
+              [401, 403].includes(ws.status),
+              `GET /ws?${query.split("=")[0]}=… was refused with ${ws.status}.`,
+              {
+                expected: "close 4001 after the upgrade (or HTTP 401/403)",
+                received: `HTTP ${ws.status}`,
+              },
+            );
             h.log.pass(`?${query.split("=")[0]}=<id> → HTTP ${ws.status}`);
             continue;
           }
@@ -242,15 +280,22 @@ export default defineChecker({
           } catch {
             ws.send({ type: "whoami" });
             await h.sleep(200);
-            fail(`A session id in the URL (?${query.split("=")[0]}=…) opened a socket without a cookie.`, {
-              expected: 'close 4001 "Unauthorized": only the session cookie counts',
-              received: `an open socket; messages: ${show(ws.messages)}`,
-            });
+            fail(
+              `A session id in the URL (?${query.split("=")[0]}=…) opened a socket without a cookie.`,
+              {
+                expected: 'close 4001 "Unauthorized": only the session cookie counts',
+                received: `an open socket; messages: ${show(ws.messages)}`,
+              },
+            );
           }
-          check(close.code === 4001, `?${query.split("=")[0]}=… closed with ${close.code}, not 4001.`, {
-            expected: 'close 4001 "Unauthorized"',
-            received: `code ${close.code}, reason "${close.reason}"`,
-          });
+          check(
+            close.code === 4001,
+            `?${query.split("=")[0]}=… closed with ${close.code}, not 4001.`,
+            {
+              expected: 'close 4001 "Unauthorized"',
+              received: `code ${close.code}, reason "${close.reason}"`,
+            },
+          );
           h.log.pass(`?${query.split("=")[0]}=<id> → ${close.code} "${close.reason}"`);
         }
       },
@@ -263,25 +308,33 @@ export default defineChecker({
         const cookie = await login(h, ALICE);
         const trusted = await tryOpen(h, "/ws", { name: "ws-trusted", cookie, origin: TRUSTED });
         if (trusted instanceof WsHandshakeRefused) {
-          fail(`An upgrade from ${TRUSTED}, listed in ALLOWED_ORIGINS, was refused with ${trusted.status}.`, {
-            expected: `101: ALLOWED_ORIGINS="${ALLOWED_ORIGINS}" is read in src/config.ts`,
-            received: `HTTP ${trusted.status}`,
-          });
+          fail(
+            `An upgrade from ${TRUSTED}, listed in ALLOWED_ORIGINS, was refused with ${trusted.status}.`,
+            {
+              expected: `101: ALLOWED_ORIGINS="${ALLOWED_ORIGINS}" is read in src/config.ts`,
+              received: `HTTP ${trusted.status}`,
+            },
+          );
         }
         await checkWhoami(trusted, "user-alice", "Alice");
         h.log.pass(`Origin: ${TRUSTED} (in ALLOWED_ORIGINS) is accepted`);
         for (const origin of FOREIGN) {
           const ws = await tryOpen(h, "/ws", { name: "ws-foreign", cookie, origin });
           if (ws instanceof WsHandshakeRefused) {
-            check(ws.status === 403, `The upgrade from Origin: ${origin} was refused with ${ws.status}, not 403.`, {
-              expected: "HTTP 403 Forbidden",
-              received: `HTTP ${ws.status}`,
-            });
+            check(
+              ws.status === 403,
+              `The upgrade from Origin: ${origin} was refused with ${ws.status}, not 403.`,
+              {
+                expected: "HTTP 403 Forbidden",
+                received: `HTTP ${ws.status}`,
+              },
+            );
             h.log.pass(`Origin: ${origin} → 403 before the upgrade`);
             continue;
           }
           fail(`A page at ${origin} got a WebSocket that carries Alice's cookie.`, {
-            expected: "HTTP 403 before the upgrade: that page's script would act as Alice (cross-site WebSocket hijacking)",
+            expected:
+              "HTTP 403 before the upgrade: that page's script would act as Alice (cross-site WebSocket hijacking)",
             received: "101 Switching Protocols",
           });
         }

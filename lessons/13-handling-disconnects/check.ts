@@ -13,6 +13,7 @@ import {
   sessionCookie,
   settleRoomSize,
 } from "../../src/checks/ws-steps.ts";
+import { CheckFailure } from "../../src/errors.ts";
 
 const CLIENT_MODULE = "src/client/reconnecting-socket.ts";
 /** Backoff settings the checker gives the learner's client. */
@@ -48,20 +49,29 @@ async function openFrozenPeer(h: StepContext, cookie: string | undefined): Promi
   ws.on("error", () => {});
   log.send("GET /ws (WebSocket upgrade)");
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the frozen peer could not connect")), 3000);
+    const timer = setTimeout(
+      () => reject(new CheckFailure("[ws-frozen] GET /ws did not open within 3 s.")),
+      3000,
+    );
     ws.once("open", () => {
       clearTimeout(timer);
       resolve();
     });
     ws.once("close", () => {
       clearTimeout(timer);
-      reject(new Error("the frozen peer's connection closed at once"));
+      reject(new CheckFailure("[ws-frozen] the server closed the socket right after the upgrade."));
     });
   });
   ws.send(JSON.stringify({ type: "join", boardId: "board-1" }));
   log.send('{"type":"join","boardId":"board-1"}');
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("no joined answer for the frozen peer")), 2000);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new CheckFailure('[ws-frozen] no {"type":"joined",…} answer to its join within 2 s.'),
+        ),
+      2000,
+    );
     ws.on("message", (data) => {
       const m = parse(data.toString());
       if (isObject(m) && m.type === "joined") {
@@ -156,7 +166,9 @@ class TestServer {
     socket.on("error", () => {});
     if (this.refusing) {
       this.log.info(`connection #${n} (${arrival.path}): refused with 503`);
-      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      socket.end(
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+      );
       arrival.endedAt = performance.now();
       return;
     }
@@ -195,7 +207,9 @@ function startClient(
   settings: { baseDelayMs: number; maxDelayMs: number; jitter: number },
 ): ClientProbe {
   const mod = h.state.get("lab13:module") as Record<string, unknown>;
-  const Ctor = (mod.ReconnectingSocket ?? mod.default) as new (options: unknown) => ClientProbe["client"];
+  const Ctor = (mod.ReconnectingSocket ?? mod.default) as new (
+    options: unknown,
+  ) => ClientProbe["client"];
   const randoms: number[] = [];
   let i = 0;
   const random = () => {
@@ -209,7 +223,10 @@ function startClient(
   } catch (error) {
     fail(`new ReconnectingSocket({ … }) threw: ${(error as Error).message}`, {
       expected: "a client that starts connecting",
-      received: String((error as Error).stack ?? error).split("\n").slice(0, 3).join("\n"),
+      received: String((error as Error).stack ?? error)
+        .split("\n")
+        .slice(0, 3)
+        .join("\n"),
     });
   }
   h.onTeardown(() => client.close());
@@ -243,7 +260,7 @@ function checkDelay(probe: ClientProbe, k: number, delayMs: number): void {
   const cap = capOf(k);
   const formula = `min(maxDelayMs, baseDelayMs · 2^(attempt−1)) · (1 − jitter · random())`;
   check(Number.isFinite(delayMs), `The reconnecting event of retry ${k} has no numeric delayMs.`, {
-    expected: '{ attempt, delayMs } with delayMs a number',
+    expected: "{ attempt, delayMs } with delayMs a number",
     received: show(probe.reconnecting.at(-1)),
   });
   const fits = probe.randoms.some((v) => Math.abs(delayMs - cap * (1 - JITTER * v)) <= 1);
@@ -256,7 +273,7 @@ function checkDelay(probe: ClientProbe, k: number, delayMs: number): void {
           ? ` It is over ${cap}: the cap (maxDelayMs=${MAX}) or the doubling is off.`
           : "";
     fail(`Retry ${k} waited ${delayMs} ms.${hint}`, {
-      expected: `${formula} with baseDelayMs=${BASE}, maxDelayMs=${MAX}, jitter=${JITTER}: here between ${lo} and ${cap}, using a value from options.random(); the values it returned: ${probe.randoms.join(", ")}`,
+      expected: `${formula} with baseDelayMs=${BASE}, maxDelayMs=${MAX}, jitter=${JITTER}: here between ${lo} and ${cap}, using a value from options.random(); the values it returned: ${probe.randoms.join(", ") || "none (options.random was never called)"}`,
       received: `delayMs ${delayMs}`,
     });
   }
@@ -265,19 +282,32 @@ function checkDelay(probe: ClientProbe, k: number, delayMs: number): void {
 /** Fails unless the next attempt came no sooner than `delayMs` after `endedAt`, and not much later. */
 function checkGap(k: number, endedAt: number, next: Arrival, delayMs: number): number {
   const gap = Math.round(next.at - endedAt);
-  check(gap >= delayMs - 5, `Retry ${k} came ${gap} ms after the connection ended, sooner than its delay of ${delayMs} ms.`, {
-    expected: `setTimeout(connect, delayMs): at least ${delayMs} ms`,
-    received: `${gap} ms`,
-  });
-  check(gap <= delayMs + LATE, `Retry ${k} came ${gap} ms after the connection ended, long after its delay of ${delayMs} ms.`, {
-    expected: `about ${delayMs} ms`,
-    received: `${gap} ms`,
-  });
+  check(
+    gap >= delayMs - 5,
+    `Retry ${k} came ${gap} ms after the connection ended, sooner than its delay of ${delayMs} ms.`,
+    {
+      expected: `setTimeout(connect, delayMs): at least ${delayMs} ms`,
+      received: `${gap} ms`,
+    },
+  );
+  check(
+    gap <= delayMs + LATE,
+    `Retry ${k} came ${gap} ms after the connection ended, long after its delay of ${delayMs} ms.`,
+    {
+      expected: `about ${delayMs} ms`,
+      received: `${gap} ms`,
+    },
+  );
   return gap;
 }
 
 /** Waits for the next accepted connection on `path` after `count` and checks its first message is the join. */
-async function checkRejoin(server: TestServer, path: string, count: number, what: string): Promise<Arrival> {
+async function checkRejoin(
+  server: TestServer,
+  path: string,
+  count: number,
+  what: string,
+): Promise<Arrival> {
   const arrived = await server.until(() => server.on(path).length > count, 3000);
   check(arrived, `Your client did not come back ${what}.`, {
     expected: `a new connection within ${MAX + LATE} ms or so`,
@@ -290,10 +320,15 @@ async function checkRejoin(server: TestServer, path: string, count: number, what
     received: "no message in 1.5 s",
   });
   const first = arrival.messages[0];
-  check(isObject(first) && first.type === "join" && first.boardId === "board-1", `The first message ${what} is not the join.`, {
-    expected: '{"type":"join","boardId":"board-1"} (rooms are per connection: join again on every open)',
-    received: show(first),
-  });
+  check(
+    isObject(first) && first.type === "join" && first.boardId === "board-1",
+    `The first message ${what} is not the join.`,
+    {
+      expected:
+        '{"type":"join","boardId":"board-1"} (rooms are per connection: join again on every open)',
+      received: show(first),
+    },
+  );
   return arrival;
 }
 
@@ -306,7 +341,7 @@ export default defineChecker({
     {
       slug: "pings-at-interval",
       title: "the server pings every WS_HEARTBEAT_MS and keeps a socket that answers",
-      hint: "Write setupHeartbeat() in src/ws-server.ts: setInterval(…, config.wsHeartbeatMs) (WS_HEARTBEAT_MS in src/config.ts, default 30000) that, for each socket of wss.clients, sets aliveMap to false and calls ws.ping(); the socket's \"pong\" listener sets it back to true. Call setupHeartbeat() in src/server.ts.",
+      hint: 'Write setupHeartbeat() in src/ws-server.ts: setInterval(…, config.wsHeartbeatMs) (WS_HEARTBEAT_MS in src/config.ts, default 30000) that, for each socket of wss.clients, sets aliveMap to false and calls ws.ping(); the socket\'s "pong" listener sets it back to true. Call setupHeartbeat() in src/server.ts.',
       timeout: 6000,
       async run(h) {
         const interval = h.timers.WS_HEARTBEAT_MS;
@@ -317,23 +352,40 @@ export default defineChecker({
         await joinBoard(silent, "board-1");
         const frozen = await openFrozenPeer(h, cookie);
         const since = performance.now();
-        h.state.set("lab13:heartbeat", { answering, silent, frozen, since } satisfies HeartbeatState);
-        h.log.info(`ws-answers answers pings; ws-silent and ws-frozen do not (WS_HEARTBEAT_MS=${interval})`);
-        await h.sleep(interval * 3);
+        h.state.set("lab13:heartbeat", {
+          answering,
+          silent,
+          frozen,
+          since,
+        } satisfies HeartbeatState);
+        h.log.info(
+          `ws-answers answers pings; ws-silent and ws-frozen do not (WS_HEARTBEAT_MS=${interval})`,
+        );
+        // Long enough for two pings after the joins, even when timers fire late.
+        const watchMs = Math.round(interval * 2.6);
+        await h.sleep(watchMs);
         const pings = answering.pingsReceived;
-        check(pings >= 2, `ws-answers got ${pings} ping(s) in ${interval * 3} ms.`, {
+        check(pings >= 2, `ws-answers got ${pings} ping(s) in ${watchMs} ms.`, {
           expected: `a ping every ${interval} ms (WS_HEARTBEAT_MS), so 2 or more`,
           received: `${pings}`,
         });
-        check(pings <= 6, `ws-answers got ${pings} pings in ${interval * 3} ms: more than one per interval.`, {
-          expected: `one ping every ${interval} ms (about 3)`,
-          received: `${pings}`,
-        });
-        h.log.pass(`${pings} pings in ${interval * 3} ms`);
-        check(answering.isOpen, "The server closed a socket that answered every ping with a pong.", {
-          expected: 'the socket kept open: its "pong" listener must set aliveMap.set(ws, true)',
-          received: "ws-answers was closed",
-        });
+        check(
+          pings <= 6,
+          `ws-answers got ${pings} pings in ${watchMs} ms: more than one per interval.`,
+          {
+            expected: `one ping every ${interval} ms (about 3)`,
+            received: `${pings}`,
+          },
+        );
+        h.log.pass(`${pings} pings in ${watchMs} ms`);
+        check(
+          answering.isOpen,
+          "The server closed a socket that answered every ping with a pong.",
+          {
+            expected: 'the socket kept open: its "pong" listener must set aliveMap.set(ws, true)',
+            received: "ws-answers was closed",
+          },
+        );
         h.log.pass("the socket that answers is still open");
       },
     },
@@ -349,10 +401,13 @@ export default defineChecker({
         try {
           await silent.closed({ timeout: left });
         } catch {
-          fail(`ws-silent was still open ${Math.round(performance.now() - since)} ms after it stopped answering pings.`, {
-            expected: `terminated within 2 × ${interval} ms`,
-            received: `open, after ${silent.pingsReceived} unanswered ping(s)`,
-          });
+          fail(
+            `ws-silent was still open ${Math.round(performance.now() - since)} ms after it stopped answering pings.`,
+            {
+              expected: `terminated within 2 × ${interval} ms`,
+              received: `open, after ${silent.pingsReceived} unanswered ping(s)`,
+            },
+          );
         }
         h.log.pass(`ws-silent was dropped (after ${silent.pingsReceived} unanswered ping(s))`);
         check(answering.isOpen, "The socket that answers pings was closed too.", {
@@ -365,7 +420,7 @@ export default defineChecker({
     {
       slug: "frozen-peer-removed",
       title: "a peer that reads nothing is gone from its room within two intervals",
-      hint: "ws.close() waits for the peer's close frame, which a frozen peer never sends (ws gives up after 30 s). terminate() ends the TCP connection at once, so \"close\" fires and handleDisconnect(ws) takes the socket out of its rooms.",
+      hint: 'ws.close() waits for the peer\'s close frame, which a frozen peer never sends (ws gives up after 30 s). terminate() ends the TCP connection at once, so "close" fires and handleDisconnect(ws) takes the socket out of its rooms.',
       async run(h) {
         const { answering, since } = h.state.get("lab13:heartbeat") as HeartbeatState;
         const interval = h.timers.WS_HEARTBEAT_MS;
@@ -373,11 +428,14 @@ export default defineChecker({
         const left = Math.max(300, since + interval * 2 + 500 - performance.now());
         const size = await settleRoomSize(observer, "board-1", 2, left);
         check(size === 2, "board-1 still counts the peers that stopped answering.", {
-          expected: "size 2: ws-answers and ws-observer (ws-silent and ws-frozen terminated and removed)",
+          expected:
+            "size 2: ws-answers and ws-observer (ws-silent and ws-frozen terminated and removed)",
           received: `size ${size}`,
         });
         h.log.pass("board-1 holds ws-answers and ws-observer only");
-        check(answering.isOpen, "The socket that answers pings was closed.", { received: "closed" });
+        check(answering.isOpen, "The socket that answers pings was closed.", {
+          received: "closed",
+        });
         h.log.pass(`ws-answers is still open after ${answering.pingsReceived} pings`);
       },
     },
@@ -404,19 +462,28 @@ export default defineChecker({
         const server = new TestServer(h.actor("test-server"));
         await server.start();
         h.onTeardown(() => server.stop());
-        const probe = startClient(h, `${server.url}/c1`, { baseDelayMs: BASE, maxDelayMs: MAX, jitter: JITTER });
+        const probe = startClient(h, `${server.url}/c1`, {
+          baseDelayMs: BASE,
+          maxDelayMs: MAX,
+          jitter: JITTER,
+        });
         h.state.set("lab13:client", { server, probe } satisfies ClientState);
         const first = await checkRejoin(server, "/c1", 0, "after it was created");
         h.log.pass('connected and sent {"type":"join","boardId":"board-1"} first');
-        const event = { type: "task_created", task: { id: "task-probe", title: "From the test server" } };
+        const event = {
+          type: "task_created",
+          task: { id: "task-probe", title: "From the test server" },
+        };
         first.ws!.send(JSON.stringify(event));
+        h.actor("test-server").send(`#1 ${JSON.stringify(event)}`);
         const came = await server.until(() => probe.messages.length > 0, 1000);
         check(came, 'The client\'s "message" listeners got nothing.', {
           expected: `the parsed object ${JSON.stringify(event)}`,
           received: "no call in 1 s",
         });
         check(
-          isObject(probe.messages[0]) && (probe.messages[0] as { type?: unknown }).type === "task_created",
+          isObject(probe.messages[0]) &&
+            (probe.messages[0] as { type?: unknown }).type === "task_created",
           'The "message" listener did not get the parsed JSON.',
           { expected: JSON.stringify(event), received: show(probe.messages[0]) },
         );
@@ -425,7 +492,8 @@ export default defineChecker({
     },
     {
       slug: "reconnect-rejoins",
-      title: "after each drop the client reconnects (starting again from the base delay) and joins again",
+      title:
+        "after each drop the client reconnects (starting again from the base delay) and joins again",
       hint: 'On "close" (unless close() was called) schedule the next connect() with setTimeout(delay), emitting "reconnecting" with { attempt, delayMs } as you schedule it. Reset the attempt count to 0 on "open", so a connection that worked starts again from baseDelayMs; join again on every open.',
       timeout: 6000,
       async run(h) {
@@ -436,20 +504,34 @@ export default defineChecker({
           const events = probe.reconnecting.length;
           server.drop(current);
           const next = await checkRejoin(server, "/c1", count, `after drop ${round}`);
-          check(probe.reconnecting.length > events, `No "reconnecting" event was emitted after drop ${round}.`, {
-            expected: 'emit("reconnecting", { attempt, delayMs }) when the retry is scheduled',
-            received: "none",
-          });
+          check(
+            probe.reconnecting.length > events,
+            `No "reconnecting" event was emitted after drop ${round}.`,
+            {
+              expected: 'emit("reconnecting", { attempt, delayMs }) when the retry is scheduled',
+              received: "none",
+            },
+          );
           const { delayMs } = probe.reconnecting.at(-1)!;
-          checkDelay(probe, 1, delayMs);
+          check(
+            Number.isFinite(delayMs) && delayMs <= BASE + 1,
+            `After drop ${round} the client waits ${delayMs} ms.`,
+            {
+              expected: `at most baseDelayMs (${BASE} ms): a connection that opened resets the attempt count to 0`,
+              received: `delayMs ${delayMs} (events so far: ${show(probe.reconnecting.map((e) => e.delayMs))})`,
+            },
+          );
           const gap = checkGap(1, current.endedAt!, next, delayMs);
-          h.log.pass(`drop ${round}: back after ${gap} ms (delayMs ${delayMs}), joined board-1 again`);
+          h.log.pass(
+            `drop ${round}: back after ${gap} ms (delayMs ${delayMs}), joined board-1 again`,
+          );
         }
       },
     },
     {
       slug: "backoff-jitter-cap",
-      title: "while the server refuses, delays double from baseDelayMs up to maxDelayMs, each cut by the jitter",
+      title:
+        "while the server refuses, delays double from baseDelayMs up to maxDelayMs, each cut by the jitter",
       hint: "delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (1 - jitter * random()), with random = options.random ?? Math.random, called once per delay. attempt counts the failures since the last open.",
       timeout: 8000,
       async run(h) {
@@ -463,15 +545,22 @@ export default defineChecker({
         const delays: number[] = [];
         for (let k = 1; k <= 6; k++) {
           if (k === 6) server.refusing = false;
-          const arrived = await server.until(() => server.on("/c1").length >= count + k, MAX + LATE + 600);
+          const arrived = await server.until(
+            () => server.on("/c1").length >= count + k,
+            MAX + LATE + 600,
+          );
           check(arrived, `Your client did not try again after failure ${k}.`, {
             expected: `attempt ${k} about ${capOf(k)} ms after the previous one ended`,
             received: `no connection in ${MAX + LATE + 600} ms`,
           });
-          check(probe.reconnecting.length >= events + k, `No "reconnecting" event for retry ${k}.`, {
-            expected: "one event per scheduled retry, failed handshakes included",
-            received: `${probe.reconnecting.length - events} events`,
-          });
+          check(
+            probe.reconnecting.length >= events + k,
+            `No "reconnecting" event for retry ${k}.`,
+            {
+              expected: "one event per scheduled retry, failed handshakes included",
+              received: `${probe.reconnecting.length - events} events`,
+            },
+          );
           const { delayMs } = probe.reconnecting[events + k - 1]!;
           checkDelay(probe, k, delayMs);
           const arrival = server.on("/c1")[count + k - 1]!;
@@ -479,7 +568,9 @@ export default defineChecker({
           delays.push(delayMs);
           endedAt = arrival.endedAt ?? arrival.at;
         }
-        h.log.pass(`delays ${delays.join(", ")} ms: doubling from ${BASE}, capped at ${MAX}, jitter ${JITTER}`);
+        h.log.pass(
+          `delays ${delays.join(", ")} ms: doubling from ${BASE}, capped at ${MAX}, jitter ${JITTER}`,
+        );
         await checkRejoin(server, "/c1", count + 5, "once the server accepted again");
         h.log.pass("the 6th attempt was accepted and joined board-1");
       },
@@ -502,14 +593,19 @@ export default defineChecker({
         });
         h.log.pass(`close() closed the connection (code ${open.closeCode})`);
 
-        const pending = startClient(h, `${server.url}/c2`, { baseDelayMs: 250, maxDelayMs: 250, jitter: 0 });
+        const pending = startClient(h, `${server.url}/c2`, {
+          baseDelayMs: 250,
+          maxDelayMs: 250,
+          jitter: 0,
+        });
         const refused = await server.until(() => server.on("/c2").length > 0, 2000);
         check(refused, "A second client never connected.", { received: "no connection on /c2" });
         await h.sleep(60);
         pending.client.close();
         h.log.info("called close() on a second client while its retry was pending");
 
-        await h.sleep(2 * MAX + 100);
+        // Long enough for a reconnect after close() (about BASE) and for the pending 250 ms retry.
+        await h.sleep(Math.max(MAX, 250) + 150);
         check(server.on("/c1").length === before, "The client reconnected after close().", {
           expected: "no connection after close()",
           received: `${server.on("/c1").length - before} new connection(s)`,

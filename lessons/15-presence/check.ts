@@ -32,7 +32,13 @@ interface Seat {
 async function join(ws: WsClient, boardId = BOARD): Promise<unknown> {
   const from = ws.messages.length;
   ws.send({ type: "join", boardId });
-  return waitForMessage(ws, from, isNotice("presence", boardId), SOON, `a presence message for ${boardId} after join`);
+  return waitForMessage(
+    ws,
+    from,
+    isNotice("presence", boardId),
+    SOON,
+    `a presence message for ${boardId} after join`,
+  );
 }
 
 /** Opens a socket as `email`, joins the board and returns it with its presence answer. */
@@ -55,7 +61,10 @@ function socket(h: StepContext, key: string): WsClient {
 }
 
 /** Fails unless GET /boards/board-1/presence lists exactly `expected`. */
-async function checkRoute(h: StepContext, expected: { userId: string; name: string }[]): Promise<void> {
+async function checkRoute(
+  h: StepContext,
+  expected: { userId: string; name: string }[],
+): Promise<void> {
   checkViewers(await presenceOf(h, BOARD), expected, `GET /boards/${BOARD}/presence`);
 }
 
@@ -76,7 +85,8 @@ export default defineChecker({
   steps: [
     {
       slug: "presence-on-join",
-      title: "joining a board answers with the presence list, and GET /boards/:boardId/presence agrees",
+      title:
+        "joining a board answers with the presence list, and GET /boards/:boardId/presence agrees",
       hint: 'In handleMessage (src/ws-server.ts), on "join" call addPresence(boardId, ws, user.userId, user.name) from src/presence.ts, then send the socket { type: "presence", boardId, users: getPresence(boardId) }. Add GET /boards/:boardId/presence in src/routes/boards.ts answering { boardId, users: getPresence(boardId) }.',
       async run(h) {
         const alice = await arrive(h, "alice@example.com", "ws-alice-1");
@@ -98,13 +108,26 @@ export default defineChecker({
         const bobSeat: Seat = { ws: bob.ws, mark: 0 };
         checkViewers(bob.presence, [ALICE, BOB], "The presence message after Bob's join");
         h.log.pass("Bob's join was answered with presence [Alice, Bob]");
-        const notice = await waitForMessage(alice.ws, alice.mark, isNotice("user_joined", BOARD, BOB.userId), SOON, "user_joined for Bob");
+        const notice = await waitForMessage(
+          alice.ws,
+          alice.mark,
+          isNotice("user_joined", BOARD, BOB.userId),
+          SOON,
+          "user_joined for Bob",
+        );
         check(notice.name === "Bob", "user_joined does not carry the user's name.", {
-          expected: '{ "type": "user_joined", "boardId": "board-1", "userId": "user-bob", "name": "Bob" }',
+          expected:
+            '{ "type": "user_joined", "boardId": "board-1", "userId": "user-bob", "name": "Bob" }',
           received: JSON.stringify(notice),
         });
         h.log.pass("Alice got user_joined { boardId, userId, name } for Bob");
-        await expectNoMessage(bob.ws, bobSeat.mark, isNotice("user_joined", undefined, BOB.userId), QUIET, "user_joined about himself");
+        await expectNoMessage(
+          bob.ws,
+          bobSeat.mark,
+          isNotice("user_joined", undefined, BOB.userId),
+          QUIET,
+          "user_joined about himself",
+        );
         h.log.pass("Bob was not told about his own arrival");
       },
     },
@@ -120,7 +143,13 @@ export default defineChecker({
         h.log.pass("the second tab's presence lists Alice once");
         await checkRoute(h, [ALICE, BOB]);
         h.log.pass("GET /boards/board-1/presence lists Alice once");
-        await expectNoMessage(bob.ws, bob.mark, isNotice("user_joined", BOARD, ALICE.userId), QUIET, "a second user_joined for Alice");
+        await expectNoMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_joined", BOARD, ALICE.userId),
+          QUIET,
+          "a second user_joined for Alice",
+        );
         h.log.pass("Bob heard nothing: Alice was already there");
       },
     },
@@ -134,13 +163,26 @@ export default defineChecker({
         const tab2 = socket(h, "alice-2");
         tab1.close(1000, "tab closed");
         await tab1.closed({ timeout: SOON });
-        await expectNoMessage(bob.ws, bob.mark, isNotice("user_left", BOARD, ALICE.userId), QUIET, "user_left for Alice while her other tab is open");
+        await expectNoMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_left", BOARD, ALICE.userId),
+          QUIET,
+          "user_left for Alice while her other tab is open",
+        );
         await checkRoute(h, [ALICE, BOB]);
         h.log.pass("with one tab closed, Alice is still present");
         tab2.close(1000, "tab closed");
-        const left = await waitForMessage(bob.ws, bob.mark, isNotice("user_left", BOARD, ALICE.userId), SOON, "user_left for Alice after her last tab closed");
+        const left = await waitForMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_left", BOARD, ALICE.userId),
+          SOON,
+          "user_left for Alice after her last tab closed",
+        );
         check(left.name === "Alice", "user_left does not carry the user's name.", {
-          expected: '{ "type": "user_left", "boardId": "board-1", "userId": "user-alice", "name": "Alice" }',
+          expected:
+            '{ "type": "user_left", "boardId": "board-1", "userId": "user-alice", "name": "Alice" }',
           received: JSON.stringify(left),
         });
         h.log.pass("with both tabs closed, Bob got user_left for Alice");
@@ -156,9 +198,21 @@ export default defineChecker({
         const bob = seat(socket(h, "bob"));
         const carol = await arrive(h, "carol@example.com", "ws-carol");
         h.state.set("carol", carol.ws);
-        await waitForMessage(bob.ws, bob.mark, isNotice("user_joined", BOARD, CAROL.userId), SOON, "user_joined for Carol");
+        await waitForMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_joined", BOARD, CAROL.userId),
+          SOON,
+          "user_joined for Carol",
+        );
         carol.ws.send({ type: "leave", boardId: BOARD });
-        await waitForMessage(bob.ws, bob.mark, isNotice("user_left", BOARD, CAROL.userId), SOON, "user_left for Carol after her leave message");
+        await waitForMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_left", BOARD, CAROL.userId),
+          SOON,
+          "user_left for Carol after her leave message",
+        );
         h.log.pass("Bob got user_joined, then user_left for Carol");
         await checkRoute(h, [BOB]);
         h.log.pass("GET /boards/board-1/presence lists only Bob again");
@@ -166,7 +220,8 @@ export default defineChecker({
     },
     {
       slug: "typing-relayed",
-      title: "typing and stop_typing reach the others as user_typing and user_stopped_typing, never the typist",
+      title:
+        "typing and stop_typing reach the others as user_typing and user_stopped_typing, never the typist",
       hint: 'On "typing" / "stop_typing" with a boardId the socket joined, broadcastToRoom(boardId, { type: "user_typing" | "user_stopped_typing", boardId, userId, name }, ws): pass the typist\'s socket as the one to leave out.',
       async run(h) {
         const bob = seat(socket(h, "bob"));
@@ -177,18 +232,39 @@ export default defineChecker({
         h.state.set("alice-3", alice.ws);
         const aliceSeat = seat(alice.ws);
         alice.ws.send({ type: "typing", boardId: BOARD });
-        const typing = await waitForMessage(bob.ws, bob.mark, isNotice("user_typing", BOARD, ALICE.userId), SOON, "user_typing for Alice");
+        const typing = await waitForMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_typing", BOARD, ALICE.userId),
+          SOON,
+          "user_typing for Alice",
+        );
         check(typing.name === "Alice", "user_typing does not carry the typist's name.", {
-          expected: '{ "type": "user_typing", "boardId": "board-1", "userId": "user-alice", "name": "Alice" }',
+          expected:
+            '{ "type": "user_typing", "boardId": "board-1", "userId": "user-alice", "name": "Alice" }',
           received: JSON.stringify(typing),
         });
         h.log.pass("Bob got user_typing { boardId, userId, name } for Alice");
         alice.ws.send({ type: "stop_typing", boardId: BOARD });
-        await waitForMessage(bob.ws, bob.mark, isNotice("user_stopped_typing", BOARD, ALICE.userId), SOON, "user_stopped_typing for Alice");
+        await waitForMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_stopped_typing", BOARD, ALICE.userId),
+          SOON,
+          "user_stopped_typing for Alice",
+        );
         h.log.pass("Bob got user_stopped_typing for Alice");
-        await expectNoMessage(alice.ws, aliceSeat.mark, (m) => isNotice("user_typing")(m) || isNotice("user_stopped_typing")(m), QUIET, "her own typing notice");
+        await expectNoMessage(
+          alice.ws,
+          aliceSeat.mark,
+          (m) => isNotice("user_typing")(m) || isNotice("user_stopped_typing")(m),
+          QUIET,
+          "her own typing notice",
+        );
         h.log.pass("Alice got no notice about her own typing");
-        const seen = carol.messages.slice(carolSeat.mark).find((m) => isObject(m) && typeof m.type === "string" && m.type.startsWith("user_"));
+        const seen = carol.messages
+          .slice(carolSeat.mark)
+          .find((m) => isObject(m) && typeof m.type === "string" && m.type.startsWith("user_"));
         check(seen === undefined, "Carol, on board-2, got a notice about board-1.", {
           expected: "notices only for the board a socket joined",
           received: JSON.stringify(seen),
@@ -203,7 +279,13 @@ export default defineChecker({
       async run(h) {
         const bob = seat(socket(h, "bob"));
         socket(h, "alice-3").terminate();
-        await waitForMessage(bob.ws, bob.mark, isNotice("user_left", BOARD, ALICE.userId), SOON, "user_left for Alice after her connection dropped");
+        await waitForMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_left", BOARD, ALICE.userId),
+          SOON,
+          "user_left for Alice after her connection dropped",
+        );
         h.log.pass("Bob got user_left when Alice's connection dropped without a close frame");
         await checkRoute(h, [BOB]);
         h.log.pass("GET /boards/board-1/presence lists only Bob");
@@ -218,17 +300,39 @@ export default defineChecker({
         const bob = seat(socket(h, "bob"));
         const interval = h.timers.WS_HEARTBEAT_MS;
         const cookie = await h.login("carol@example.com");
-        const peer = await openSilentPeer(h, { cookie, name: "ws-carol-silent", messages: [{ type: "join", boardId: BOARD }] });
-        await waitForMessage(bob.ws, bob.mark, isNotice("user_joined", BOARD, CAROL.userId), SOON, "user_joined for Carol's silent socket");
+        const peer = await openSilentPeer(h, {
+          cookie,
+          name: "ws-carol-silent",
+          messages: [{ type: "join", boardId: BOARD }],
+        });
+        await waitForMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_joined", BOARD, CAROL.userId),
+          SOON,
+          "user_joined for Carol's silent socket",
+        );
         const joinedAt = performance.now();
         h.log.pass("Carol's silent socket joined board-1");
         const limit = interval * 2 + 1500;
-        await waitForMessage(bob.ws, bob.mark, isNotice("user_left", BOARD, CAROL.userId), limit, `user_left for Carol within 2 × WS_HEARTBEAT_MS (${interval} ms) + 1500 ms`);
-        h.log.pass(`Bob got user_left for Carol ${Math.round(performance.now() - joinedAt)} ms after she went silent`);
-        check(await routeDrops(h, CAROL.userId, 500), "GET /boards/board-1/presence still lists Carol.", {
-          expected: "Carol gone from the list",
-          received: "Carol still listed",
-        });
+        await waitForMessage(
+          bob.ws,
+          bob.mark,
+          isNotice("user_left", BOARD, CAROL.userId),
+          limit,
+          `user_left for Carol within 2 × WS_HEARTBEAT_MS (${interval} ms) + 1500 ms`,
+        );
+        h.log.pass(
+          `Bob got user_left for Carol ${Math.round(performance.now() - joinedAt)} ms after she went silent`,
+        );
+        check(
+          await routeDrops(h, CAROL.userId, 500),
+          "GET /boards/board-1/presence still lists Carol.",
+          {
+            expected: "Carol gone from the list",
+            received: "Carol still listed",
+          },
+        );
         await waitUntil(() => peer.droppedAt !== undefined, 500);
         if (peer.droppedAt !== undefined) h.log.pass("the server dropped the silent connection");
         peer.destroy();

@@ -148,6 +148,8 @@ export function browserStep(step: BrowserStep): Step {
   return {
     ...step,
     async run(h) {
+      // Skips before anything else when there is no browser, so no step depends on a skipped one.
+      await browserOf(h);
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -214,11 +216,19 @@ export async function waitInPage<A>(
   },
 ): Promise<void> {
   try {
-    await p.page.waitForFunction(opts.predicate, opts.arg, { timeout: opts.timeout, polling: 50 });
+    // playwright types `arg` as its serialised form; plain JSON arguments are the same.
+    const predicate = opts.predicate as (arg: unknown) => boolean;
+    await p.page.waitForFunction(predicate, opts.arg as unknown, {
+      timeout: opts.timeout,
+      polling: 50,
+    });
   } catch (error) {
     let received: string;
     try {
-      received = await p.page.evaluate(opts.describe, opts.arg);
+      received = await p.page.evaluate(
+        opts.describe as (arg: unknown) => string,
+        opts.arg as unknown,
+      );
     } catch {
       received = `the page could not be read (${firstLine(error)})`;
     }

@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { isBuiltin } from "node:module";
 import net from "node:net";
 import { isAbsolute, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -195,7 +196,7 @@ export interface LoadedModule {
   exports: Record<string, unknown>;
   /** Workspace files the bundle took in (the module and what it imports). */
   inputs: string[];
-  /** Packages the module imports (left outside the bundle). */
+  /** Packages (other than Node built-ins) the module imports, left outside the bundle. */
   packages: string[];
 }
 
@@ -234,7 +235,7 @@ export async function loadWorkspaceModule(h: StepContext, file: string): Promise
   const packages = [
     ...new Set(
       Object.values(result.metafile.inputs).flatMap((i) =>
-        i.imports.filter((x) => x.external && !x.path.startsWith("node:")).map((x) => x.path),
+        i.imports.filter((x) => x.external && !isBuiltin(x.path)).map((x) => x.path),
       ),
     ),
   ];
@@ -279,11 +280,6 @@ export async function withConsoleCaptured<T>(
       console[n] = saved[i]!;
     });
   }
-}
-
-/** A plain object with the given keys, for checks of a received value. */
-export function hasKeys(value: unknown, ...keys: string[]): value is Json {
-  return isObject(value) && keys.every((k) => value[k] !== undefined);
 }
 
 /** Waits for a message from index `from` on that matches; fails after `ms` naming `what`. */
@@ -536,7 +532,7 @@ function readFrameHeader(buf: Buffer): { opcode: number; total: number } | undef
 }
 
 /** Local TCP ports of `pids`' connections to `remotePort` (Linux /proc; empty elsewhere). */
-export function connectionPorts(pids: number[], remotePort: number): number[] {
+function connectionPorts(pids: number[], remotePort: number): number[] {
   const inodes = new Set<string>();
   for (const pid of pids) {
     let fds: string[] = [];

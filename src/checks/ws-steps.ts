@@ -441,6 +441,25 @@ export function checkTextFrame(res: RawExchangeResult): string {
   } catch {
     fail("The text frame's payload is not valid UTF-8.", { received: bytes });
   }
+  const after = rest.subarray(frame.headerLength + frame.length);
+  const next = decodeFrame(after);
+  check(
+    after.length === 0 || (next && next.rsv === 0 && !next.masked && next.opcode in OPCODES),
+    `${after.length} bytes after the frame are not a frame: the length field (${frame.length}) is smaller than the payload.`,
+    {
+      expected:
+        "a length field equal to the number of payload bytes (above 125: 126 + 2 bytes, or 127 + 8 bytes)",
+      received: bytes,
+    },
+  );
+  try {
+    JSON.parse(text);
+  } catch {
+    fail("The text frame does not carry JSON.", {
+      expected: 'a JSON message such as {"type":"welcome",…}',
+      received: JSON.stringify(text),
+    });
+  }
   return text;
 }
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { randomBytes } from "node:crypto";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
 import { canConnect, freePort } from "./ports.ts";
@@ -98,7 +98,10 @@ export async function provideRedis(
     }
   };
   process.once("exit", killOnExit);
+  // Set by the final stop: a restart still in flight (its step failed meanwhile) must not start a new server.
+  let closed = false;
   const start = async () => {
+    if (closed) return;
     child = spawn(
       bin,
       [
@@ -119,16 +122,19 @@ export async function provideRedis(
       },
     );
     const started = child;
+    // The run's end stops it explicitly; it must never keep the runner's process alive by itself.
+    started.unref();
     const deadline = performance.now() + 5000;
     while (performance.now() < deadline) {
       // Something else may have taken the port since freePort(): then our child exits at once.
-      if (started.exitCode !== null || started.signalCode !== null) break;
+      if (started.exitCode !== null || started.signalCode !== null || closed) break;
       if (await canConnect(port)) {
         log.info(`redis-server listening on 127.0.0.1:${port}`);
         return;
       }
       await new Promise((r) => setTimeout(r, 20));
     }
+    if (closed) return;
     throw new LearnerError("NO_REDIS", `redis-server did not start on port ${port} within 5 s.`, {
       hint: NO_REDIS_HINT,
     });
@@ -150,12 +156,14 @@ export async function provideRedis(
     owned: true,
     prefix,
     restart: async (downMs = 300) => {
+      if (closed) return;
       log.info("stopping redis-server (the check takes Redis away under your servers)");
       await stop();
       await new Promise((r) => setTimeout(r, downMs));
       await start();
     },
     stop: async () => {
+      closed = true;
       process.off("exit", killOnExit);
       await stop();
     },

@@ -33,15 +33,13 @@ export const HEARTBEAT_INTERVAL = config.sseHeartbeatMs;
 /** A comment frame: browsers ignore it, but it keeps idle proxies from closing the connection. */
 const HEARTBEAT = encoder.encode(": heartbeat\n\n");
 
-/** Writes `frame` to `client`; a stream that is gone is forgotten. Returns false if it was gone. */
-function send(client: SSEClient, frame: Uint8Array): boolean {
+/** Writes `frame` to `client`; a stream that turns out to be gone is forgotten. */
+function send(client: SSEClient, frame: Uint8Array): void {
   try {
     client.controller.enqueue(frame);
-    return true;
   } catch {
     // The stream closed before its cancel() ran: writing to it throws, so forget it.
     clients.delete(client);
-    return false;
   }
 }
 

@@ -14,4 +14,8 @@ export const config = {
   port: numberFromEnv("PORT", 3000),
   databasePath: process.env.DATABASE_PATH || "taskboard.db",
   longPollTimeoutMs: numberFromEnv("LONG_POLL_TIMEOUT_MS", 30_000),
+  /** How long a browser should wait before reconnecting a dropped event stream (the `retry:` field). */
+  sseRetryMs: numberFromEnv("SSE_RETRY_MS", 5000),
+  /** How often every open event stream gets a `: heartbeat` comment, so idle proxies keep it. */
+  sseHeartbeatMs: numberFromEnv("SSE_HEARTBEAT_MS", 15_000),
 };

@@ -15,9 +15,9 @@ export function setupWebSocketServer(server: Server): WebSocketServer {
   const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = pathOf(req);
-    if (path === "/ws-raw") return handleRawUpgrade(req, socket);
-    if (path !== "/ws") return refuseUpgrade(socket, 404, "Not Found");
-    created.handleUpgrade(req, socket, head, (ws) => created.emit("connection", ws, req));
+    if (path === "/ws-raw") handleRawUpgrade(req, socket);
+    else if (path !== "/ws") refuseUpgrade(socket, 404, "Not Found");
+    else created.handleUpgrade(req, socket, head, (ws) => created.emit("connection", ws, req));
   });
   created.on("connection", onConnection);
   return created;
@@ -32,27 +32,36 @@ function onConnection(ws: WebSocket): void {
 }
 
 function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
-  if (isBinary) return send(ws, { error: "Binary messages are not supported" });
+  if (isBinary) {
+    send(ws, { error: "Binary messages are not supported" });
+    return;
+  }
   let message: unknown;
   try {
     message = JSON.parse(data.toString());
   } catch {
-    return send(ws, { error: "Invalid JSON" });
+    send(ws, { error: "Invalid JSON" });
+    return;
   }
   handleMessage(ws, message);
 }
 
-/** Acts on one parsed message from a client. */
+/** Acts on one parsed message from a client and sends the answer. */
 export function handleMessage(ws: WebSocket, message: unknown): void {
+  send(ws, answer(ws, message));
+}
+
+/** What to do for one message, and the answer to send back. */
+function answer(_ws: WebSocket, message: unknown): unknown {
   if (typeof message !== "object" || message === null || Array.isArray(message)) {
-    return send(ws, { error: "Expected a JSON object with a type" });
+    return { error: "Expected a JSON object with a type" };
   }
   const { type, text } = message as Record<string, unknown>;
   switch (type) {
     case "echo":
-      return send(ws, { type: "echo", text });
+      return { type: "echo", text };
     default:
-      return send(ws, { error: `Unknown message type: ${String(type)}` });
+      return { error: `Unknown message type: ${String(type)}` };
   }
 }
 

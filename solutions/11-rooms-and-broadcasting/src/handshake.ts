@@ -70,15 +70,16 @@ export function handleRawUpgrade(req: IncomingMessage, socket: Duplex): void {
   const version = req.headers["sec-websocket-version"];
 
   if (upgrade.toLowerCase() !== "websocket") {
-    return refuseUpgrade(socket, 400, "Expected Upgrade: websocket");
+    refuseUpgrade(socket, 400, "Expected Upgrade: websocket");
+    return;
   }
   if (typeof key !== "string" || !KEY_PATTERN.test(key)) {
-    return refuseUpgrade(socket, 400, "Missing or invalid Sec-WebSocket-Key");
+    refuseUpgrade(socket, 400, "Missing or invalid Sec-WebSocket-Key");
+    return;
   }
   if (version !== "13") {
-    return refuseUpgrade(socket, 426, "Unsupported WebSocket version", {
-      "Sec-WebSocket-Version": "13",
-    });
+    refuseUpgrade(socket, 426, "Unsupported WebSocket version", { "Sec-WebSocket-Version": "13" });
+    return;
   }
 
   // A client that vanishes makes the next write fail; without a listener that error kills the process.

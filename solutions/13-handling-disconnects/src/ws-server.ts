@@ -35,13 +35,11 @@ export function setupWebSocketServer(server: Server): WebSocketServer {
   wss = created;
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = pathOf(req);
-    if (path === "/ws-raw") return handleRawUpgrade(req, socket);
-    if (path !== "/ws") return refuseUpgrade(socket, 404, "Not Found");
-    // Browsers attach cookies to cross-site upgrades too: refuse pages we do not know.
-    if (!originAllowed(req.headers.origin)) {
-      return refuseUpgrade(socket, 403, "Origin not allowed");
-    }
-    created.handleUpgrade(req, socket, head, (ws) => created.emit("connection", ws, req));
+    // Browsers attach cookies to cross-site upgrades too, so pages we do not know get 403.
+    if (path === "/ws-raw") handleRawUpgrade(req, socket);
+    else if (path !== "/ws") refuseUpgrade(socket, 404, "Not Found");
+    else if (!originAllowed(req.headers.origin)) refuseUpgrade(socket, 403, "Origin not allowed");
+    else created.handleUpgrade(req, socket, head, (ws) => created.emit("connection", ws, req));
   });
   created.on("connection", onConnection);
   return created;
@@ -103,41 +101,50 @@ function reject(ws: WebSocket, reason: string): undefined {
 }
 
 function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
-  if (isBinary) return send(ws, { error: "Binary messages are not supported" });
+  if (isBinary) {
+    send(ws, { error: "Binary messages are not supported" });
+    return;
+  }
   let message: unknown;
   try {
     message = JSON.parse(data.toString());
   } catch {
-    return send(ws, { error: "Invalid JSON" });
+    send(ws, { error: "Invalid JSON" });
+    return;
   }
   handleMessage(ws, message);
 }
 
-/** Acts on one parsed message from a client. */
+/** Acts on one parsed message from a client and sends the answer. */
 export function handleMessage(ws: WebSocket, message: unknown): void {
+  send(ws, answer(ws, message));
+}
+
+/** What to do for one message, and the answer to send back. */
+function answer(ws: WebSocket, message: unknown): unknown {
   if (typeof message !== "object" || message === null || Array.isArray(message)) {
-    return send(ws, { error: "Expected a JSON object with a type" });
+    return { error: "Expected a JSON object with a type" };
   }
   const { type, boardId, text } = message as Record<string, unknown>;
   switch (type) {
     case "echo":
-      return send(ws, { type: "echo", text });
+      return { type: "echo", text };
     case "whoami":
-      return send(ws, { type: "whoami", user: socketUsers.get(ws) });
+      return { type: "whoami", user: socketUsers.get(ws) };
     case "join":
       if (typeof boardId !== "string" || boardId === "") {
-        return send(ws, { error: "join needs a boardId" });
+        return { error: "join needs a boardId" };
       }
       joinRoom(boardId, ws);
-      return send(ws, { type: "joined", boardId, size: getRoomSize(boardId) });
+      return { type: "joined", boardId, size: getRoomSize(boardId) };
     case "leave":
       if (typeof boardId !== "string" || boardId === "") {
-        return send(ws, { error: "leave needs a boardId" });
+        return { error: "leave needs a boardId" };
       }
       leaveRoom(boardId, ws);
-      return send(ws, { type: "left", boardId });
+      return { type: "left", boardId };
     default:
-      return send(ws, { error: `Unknown message type: ${String(type)}` });
+      return { error: `Unknown message type: ${String(type)}` };
   }
 }
 

@@ -1,7 +1,9 @@
 import { route } from "@hectoday/http";
 import { z } from "zod";
+import type { BoardEvent } from "../events.js";
 import { notifyWaiters } from "../long-poll.js";
 import { notFound, readBody } from "../responses.js";
+import { broadcast, nextEventId } from "../sse.js";
 import { createTask, deleteTask, findList, findTask, moveTask } from "../tasks.js";
 
 const CreateTaskBody = z.object({
@@ -15,6 +17,16 @@ const MoveTaskBody = z.object({
   position: z.number().int().min(0).optional(),
 });
 
+/**
+ * Tells everyone watching `boardId` what happened: held long polls get the event, open
+ * event streams get it as a named event (`event: task_created`) with the next id.
+ */
+function announce(boardId: string, event: BoardEvent): void {
+  notifyWaiters(boardId, [event]);
+  const { type, ...data } = event;
+  broadcast(boardId, data, type, nextEventId());
+}
+
 /** Create, move and delete tasks. */
 export const taskRoutes = [
   route.post("/tasks", {
@@ -25,7 +37,7 @@ export const taskRoutes = [
       if (!findList(body.data.listId)) return notFound(`List ${body.data.listId} not found`);
 
       const task = createTask(body.data);
-      notifyWaiters(task.boardId, [{ type: "task_created", task }]);
+      announce(task.boardId, { type: "task_created", task });
       return Response.json({ task }, { status: 201 });
     },
   }),
@@ -41,10 +53,10 @@ export const taskRoutes = [
       if (!findList(body.data.listId)) return notFound(`List ${body.data.listId} not found`);
 
       const task = moveTask(id, body.data);
-      notifyWaiters(task.boardId, [{ type: "task_moved", task }]);
+      announce(task.boardId, { type: "task_moved", task });
       // A move to another board's list changes both boards.
       if (before.boardId !== task.boardId) {
-        notifyWaiters(before.boardId, [{ type: "task_moved", task }]);
+        announce(before.boardId, { type: "task_moved", task });
       }
       return Response.json({ task });
     },
@@ -55,7 +67,7 @@ export const taskRoutes = [
       const id = c.params.id;
       const task = deleteTask(id);
       if (!task) return notFound(`Task ${id} not found`);
-      notifyWaiters(task.boardId, [{ type: "task_deleted", taskId: id }]);
+      announce(task.boardId, { type: "task_deleted", taskId: id });
       return Response.json({ taskId: id });
     },
   }),

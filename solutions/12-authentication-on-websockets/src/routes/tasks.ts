@@ -1,8 +1,10 @@
 import { route } from "@hectoday/http";
 import { z } from "zod";
+import type { BoardEvent } from "../events.js";
 import { notifyWaiters } from "../long-poll.js";
 import { notFound, readBody } from "../responses.js";
 import { broadcastToRoom } from "../rooms.js";
+import { broadcast, nextEventId } from "../sse.js";
 import { createTask, deleteTask, findList, findTask, moveTask } from "../tasks.js";
 
 const CreateTaskBody = z.object({
@@ -16,6 +18,18 @@ const MoveTaskBody = z.object({
   position: z.number().int().min(0).optional(),
 });
 
+/**
+ * Tells everyone watching `boardId` what happened: held long polls get the event, open
+ * event streams get it as a named event (`event: task_created`) with the next id, and
+ * the WebSocket room of the board gets `{ type, ...data }`.
+ */
+function announce(boardId: string, event: BoardEvent): void {
+  notifyWaiters(boardId, [event]);
+  const { type, ...data } = event;
+  broadcast(boardId, data, type, nextEventId());
+  broadcastToRoom(boardId, event);
+}
+
 /** Create, move and delete tasks. */
 export const taskRoutes = [
   route.post("/tasks", {
@@ -26,8 +40,7 @@ export const taskRoutes = [
       if (!findList(body.data.listId)) return notFound(`List ${body.data.listId} not found`);
 
       const task = createTask(body.data);
-      notifyWaiters(task.boardId, [{ type: "task_created", task }]);
-      broadcastToRoom(task.boardId, { type: "task_created", task });
+      announce(task.boardId, { type: "task_created", task });
       return Response.json({ task }, { status: 201 });
     },
   }),
@@ -43,12 +56,10 @@ export const taskRoutes = [
       if (!findList(body.data.listId)) return notFound(`List ${body.data.listId} not found`);
 
       const task = moveTask(id, body.data);
-      notifyWaiters(task.boardId, [{ type: "task_moved", task }]);
-      broadcastToRoom(task.boardId, { type: "task_moved", task });
+      announce(task.boardId, { type: "task_moved", task });
       // A move to another board's list changes both boards.
       if (before.boardId !== task.boardId) {
-        notifyWaiters(before.boardId, [{ type: "task_moved", task }]);
-        broadcastToRoom(before.boardId, { type: "task_moved", task });
+        announce(before.boardId, { type: "task_moved", task });
       }
       return Response.json({ task });
     },
@@ -59,8 +70,7 @@ export const taskRoutes = [
       const id = c.params.id;
       const task = deleteTask(id);
       if (!task) return notFound(`Task ${id} not found`);
-      notifyWaiters(task.boardId, [{ type: "task_deleted", taskId: id }]);
-      broadcastToRoom(task.boardId, { type: "task_deleted", taskId: id });
+      announce(task.boardId, { type: "task_deleted", taskId: id });
       return Response.json({ taskId: id });
     },
   }),

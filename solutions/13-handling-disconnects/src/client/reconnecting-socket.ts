@@ -66,7 +66,9 @@ export class ReconnectingSocket {
   private readonly backoff: { baseDelayMs: number; maxDelayMs: number; jitter: number };
   private readonly random: () => number;
   private readonly Socket: SocketConstructor;
-  private readonly listeners: { [E in keyof ReconnectingSocketEvents]: Set<ReconnectingSocketEvents[E]> } = {
+  private readonly listeners: {
+    [E in keyof ReconnectingSocketEvents]: Set<ReconnectingSocketEvents[E]>;
+  } = {
     open: new Set(),
     message: new Set(),
     reconnecting: new Set(),
@@ -94,7 +96,10 @@ export class ReconnectingSocket {
   }
 
   /** Adds a listener for one of the events. */
-  on<E extends keyof ReconnectingSocketEvents>(event: E, listener: ReconnectingSocketEvents[E]): this {
+  on<E extends keyof ReconnectingSocketEvents>(
+    event: E,
+    listener: ReconnectingSocketEvents[E],
+  ): this {
     this.listeners[event].add(listener);
     return this;
   }
@@ -147,7 +152,8 @@ export class ReconnectingSocket {
   private scheduleReconnect(): void {
     this.attempt += 1;
     const delayMs = backoffDelay(this.attempt, this.backoff, this.random);
-    for (const listener of this.listeners.reconnecting) listener({ attempt: this.attempt, delayMs });
+    for (const listener of this.listeners.reconnecting)
+      listener({ attempt: this.attempt, delayMs });
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.stopped) this.connect();

@@ -1,0 +1,12 @@
+import type { Server } from "node:http";
+import { serve } from "srvx";
+import { app } from "./app.js";
+import { config } from "./config.js";
+import { setupHeartbeat, setupWebSocketServer } from "./ws-server.js";
+
+const server = serve({ fetch: app.fetch, port: config.port });
+await server.ready();
+
+// On Node, srvx runs a node:http server underneath; WebSocket upgrades arrive there.
+setupWebSocketServer(server.node?.server as Server);
+setupHeartbeat();

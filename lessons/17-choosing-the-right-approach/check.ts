@@ -1,0 +1,313 @@
+import { EventSource } from "eventsource";
+import WebSocket from "ws";
+import { check, fail, show } from "../../src/checks/assert.ts";
+import {
+  joinAndSettle,
+  loadWorkspaceModule,
+  openBoardStream,
+  openUserSocket,
+  sseTaskEvent,
+  taskEventOf,
+  waitUntil,
+  withConsoleCaptured,
+} from "../../src/checks/scaling-steps.ts";
+import {
+  changeList,
+  checkStillOpen,
+  createTask,
+  describesTask,
+  jsonObject,
+  pollResponse,
+  settlesWithin,
+  startPoll,
+  taskIdOf,
+} from "../../src/checks/taskboard.ts";
+import { defineChecker, type StepContext } from "../../src/checks/types.ts";
+import { loadQuiz } from "../../src/quiz/format.ts";
+import { quizSteps } from "../../src/quiz/steps.ts";
+
+const MODULE = "src/client/connect-real-time.ts";
+const TRANSPORTS = ["websocket", "sse", "long-poll", "short-poll"] as const;
+type Transport = (typeof TRANSPORTS)[number];
+/** Transports in words, for titles and messages. */
+const NAMES: Record<Transport, string> = {
+  websocket: "the WebSocket",
+  sse: "SSE",
+  "long-poll": "long polling",
+  "short-poll": "short polling",
+};
+
+/** "a", "a and b", "a, b and c". */
+function listOf(items: string[]): string {
+  return items.length > 1
+    ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`
+    : (items[0] ?? "");
+}
+
+/** What the fallback client is given to decide that a transport failed (ms). */
+const OPEN_TIMEOUT = 1500;
+const POLL_INTERVAL = 300;
+
+/** A run of the learner's connectRealTime() with some transports made to fail. */
+interface ClientRun {
+  transports: Transport[];
+  changes: unknown[];
+  fetches: string[];
+  connection: { readonly transport?: unknown; close(): void };
+}
+
+/**
+ * Loads the learner's module and starts connectRealTime() on board-1 of the first server,
+ * with the transports in `blocked` failing the way a hostile network makes them fail:
+ * a WebSocket upgrade that is refused, an event stream answered 502, a long poll answered 502.
+ */
+async function startClient(h: StepContext, blocked: Transport[]): Promise<ClientRun> {
+  const log = h.actor("client");
+  const mod = await loadWorkspaceModule(h, MODULE);
+  const connectRealTime = mod.exports.connectRealTime;
+  check(typeof connectRealTime === "function", `${MODULE} does not export connectRealTime().`, {
+    expected: "export function connectRealTime(options: RealTimeOptions): RealTimeConnection",
+    received: `exports: ${Object.keys(mod.exports).join(", ") || "(none)"}`,
+  });
+  const cookie = await h.login("alice@example.com");
+  const run: ClientRun = { transports: [], changes: [], fetches: [], connection: { close() {} } };
+  const sockets: WebSocket[] = [];
+  const sources: EventSource[] = [];
+  const blocks = (t: Transport) => blocked.includes(t);
+
+  const labFetch = (url: string, init?: { signal?: AbortSignal }) => {
+    const path = new URL(url).pathname + new URL(url).search;
+    run.fetches.push(path);
+    if (blocks("long-poll") && /\/poll(\?|$)/.test(path)) {
+      log.recv(`GET ${path} → 502 (the lab blocks long polling)`);
+      return Promise.resolve(new Response("Bad Gateway", { status: 502 }));
+    }
+    log.send(`GET ${path}`);
+    return fetch(url, { signal: init?.signal });
+  };
+  class LabWebSocket extends WebSocket {
+    constructor(url: string) {
+      // Port 1 on loopback refuses at once, like a proxy that will not pass the upgrade.
+      super(blocks("websocket") ? "ws://127.0.0.1:1/ws" : url, {
+        headers: cookie ? { Cookie: cookie } : {},
+      });
+      // ws throws on an "error" nobody listens to; the learner may only listen for "close".
+      this.on("error", () => {});
+      sockets.push(this);
+      log.send(blocks("websocket") ? `WebSocket ${url} (refused by the lab)` : `WebSocket ${url}`);
+    }
+  }
+  class LabEventSource extends EventSource {
+    constructor(url: string) {
+      super(url, {
+        fetch: (input, init) =>
+          blocks("sse")
+            ? Promise.resolve(new Response("Bad Gateway", { status: 502 }))
+            : fetch(input, init),
+      });
+      sources.push(this);
+      log.send(
+        blocks("sse") ? `EventSource ${url} (answered 502 by the lab)` : `EventSource ${url}`,
+      );
+    }
+  }
+  h.onTeardown(() => {
+    run.connection.close();
+    for (const s of sockets) s.terminate();
+    for (const s of sources) s.close();
+  });
+
+  try {
+    const { value } = await withConsoleCaptured(log, () =>
+      (connectRealTime as (o: unknown) => ClientRun["connection"])({
+        baseUrl: h.server.url,
+        boardId: "board-1",
+        onChange: (change: unknown) => {
+          log.recv(`onChange ${show(change, 200)}`);
+          run.changes.push(change);
+        },
+        onTransport: (t: Transport) => {
+          log.info(`onTransport("${t}")`);
+          run.transports.push(t);
+        },
+        openTimeoutMs: OPEN_TIMEOUT,
+        pollIntervalMs: POLL_INTERVAL,
+        WebSocket: LabWebSocket,
+        EventSource: LabEventSource,
+        fetch: labFetch,
+      }),
+    );
+    check(
+      value && typeof value.close === "function",
+      "connectRealTime() did not return a connection.",
+      {
+        expected: "{ transport, close() }",
+        received: show(value),
+      },
+    );
+    run.connection = value;
+  } catch (error) {
+    if (error instanceof Error && error.name === "CheckFailure") throw error;
+    fail("connectRealTime() threw instead of connecting.", {
+      expected: "a connection object",
+      received: error instanceof Error ? error.message : String(error),
+    });
+  }
+  return run;
+}
+
+/** Waits until the client reports `want` as its transport, failing with what it reported. */
+async function expectTransport(run: ClientRun, want: Transport, blocked: Transport[], ms: number) {
+  // Any other transport reported means the chain went wrong: no need to wait out the time.
+  await waitUntil(() => run.transports.length > 0, ms);
+  const last = run.transports.at(-1);
+  const when = blocked.length
+    ? ` when ${listOf(blocked.map((t) => NAMES[t]))} ${blocked.length > 1 ? "fail" : "fails"}`
+    : "";
+  check(
+    last === want && run.transports.every((t) => t === want),
+    `connectRealTime() did not settle on ${want}.`,
+    {
+      expected: `onTransport("${want}")${when}, within ${ms} ms`,
+      received: run.transports.length
+        ? `onTransport called with ${run.transports.map((t) => `"${t}"`).join(", ")}`
+        : "onTransport never called",
+    },
+  );
+}
+
+/** Creates a task on board-1 and waits until the client's onChange hears of it. */
+async function expectChange(h: StepContext, run: ClientRun, via: Transport, ms: number) {
+  const task = await createTask(h, { listId: "list-todo", title: `Heard over ${via}` });
+  const id = taskIdOf(task)!;
+  const heard = () => run.changes.some((c) => describesTask(c, id));
+  await waitUntil(heard, ms);
+  check(heard(), `onChange was not called for the new task ${id} over ${via}.`, {
+    expected: `onChange({ type: …, task: { id: "${id}", … } }) within ${ms} ms`,
+    received: run.changes.length
+      ? run.changes
+          .slice(-3)
+          .map((c) => show(c, 150))
+          .join("; ")
+      : "no onChange call",
+  });
+  h.log.pass(`onChange heard of ${id} over ${via}`);
+}
+
+/** One fallback step: block some transports, expect the next one, and a change over it. */
+function fallbackStep(want: Transport, blocked: Transport[], hint: string) {
+  return {
+    slug: `fallback-${want}`,
+    title: blocked.length
+      ? `connectRealTime() falls back to ${NAMES[want]} when ${listOf(blocked.map((t) => NAMES[t]))} ${blocked.length > 1 ? "fail" : "fails"}`
+      : "connectRealTime() uses a WebSocket when everything works",
+    hint,
+    timeout: 8000,
+    async run(h: StepContext) {
+      const run = await startClient(h, blocked);
+      await expectTransport(run, want, blocked, OPEN_TIMEOUT * (blocked.length + 1) + 1500);
+      h.log.pass(`settled on ${want}`);
+      if (want === "short-poll") await h.sleep(POLL_INTERVAL + 100);
+      await expectChange(h, run, want, want === "short-poll" ? POLL_INTERVAL * 4 + 500 : 2000);
+      run.connection.close();
+      if (want === "short-poll") {
+        const before = run.fetches.length;
+        await h.sleep(POLL_INTERVAL * 3);
+        check(run.fetches.length === before, "Short polling went on after close().", {
+          expected: "no request after close()",
+          received: `${run.fetches.length - before} more: ${run.fetches.slice(before).join(", ")}`,
+        });
+        h.log.pass("close() stopped the polling");
+      }
+    },
+  };
+}
+
+export default defineChecker({
+  budget: 10_000,
+  steps: [
+    {
+      slug: "four-transports",
+      title:
+        "one new task is seen through short polling, long polling, SSE and a WebSocket at once",
+      hint: "Nothing new to write here: your server from lesson 16 should pass. If it does not, the message names the transport that missed the change; its own lesson (3, 4, 6-7 or 10-11) has the details.",
+      timeout: 8000,
+      async run(h) {
+        const first = jsonObject(await h.http.get("/boards/board-1/updates"));
+        const since = String(first.timestamp);
+        const sse = await openBoardStream(h, "board-1", { name: "sse-board-1" });
+        const ws = await openUserSocket(h, "alice@example.com", { name: "ws-alice" });
+        await joinAndSettle(ws, "board-1");
+        const poll = startPoll(h, "/boards/board-1/poll", "long-poll");
+        await h.sleep(200);
+        await checkStillOpen(poll, "nothing changed on board-1 yet");
+        h.log.info("an SSE stream, a joined WebSocket and a long poll are open on board-1");
+
+        const task = await createTask(h, { listId: "list-todo", title: "Seen four ways" });
+        const id = taskIdOf(task)!;
+
+        const event = await sse.next((e) => sseTaskEvent(e)?.taskId === id, {
+          timeout: 2000,
+          what: `a task_created event for ${id}`,
+        });
+        h.log.pass(
+          `SSE: ${event.event === "message" ? "an event" : `event: ${event.event}`} about ${id}`,
+        );
+        await ws.next((m) => taskEventOf(m)?.taskId === id, {
+          timeout: 2000,
+          what: `a task_created message for ${id}`,
+        });
+        h.log.pass(`WebSocket: a task_created message about ${id}`);
+        if (!(await settlesWithin(poll, 2000))) {
+          fail("The long poll did not answer the new task.", {
+            expected: "GET /boards/board-1/poll to answer right after POST /tasks",
+            received: "still open",
+          });
+        }
+        const body = jsonObject(await pollResponse(poll));
+        check(
+          changeList(body.data).some((item) => describesTask(item, id)),
+          "The long poll answered, but not about the new task.",
+          {
+            expected: `data describing ${id}`,
+            received: show(body),
+          },
+        );
+        h.log.pass(`long polling: the held poll answered with ${id}`);
+        const later = jsonObject(
+          await h.http.get(`/boards/board-1/updates?since=${encodeURIComponent(since)}`),
+        );
+        check(
+          changeList(later.data).some((item) => describesTask(item, id)),
+          "Short polling does not report the new task.",
+          {
+            expected: `GET /boards/board-1/updates?since=${since} to list ${id}`,
+            received: show(later.data),
+          },
+        );
+        h.log.pass(`short polling: /updates?since lists ${id}`);
+      },
+    },
+    fallbackStep(
+      "websocket",
+      [],
+      `In ${MODULE}, connectRealTime() must open options.WebSocket (or the global one) on <baseUrl as ws://…>/ws, send { type: "join", boardId } when it opens, call onTransport("websocket"), and pass every task event it receives to onChange.`,
+    ),
+    fallbackStep(
+      "sse",
+      ["websocket"],
+      `When the WebSocket fails (an "error" or "close" before "open", or no "open" within openTimeoutMs), connectRealTime() must close it and open an EventSource on /boards/<boardId>/events; on its "open" call onTransport("sse"), and listen for task_created, task_moved and task_deleted.`,
+    ),
+    fallbackStep(
+      "long-poll",
+      ["websocket", "sse"],
+      `When the EventSource fails before it opens (an "error" first), close it and start long polling /boards/<boardId>/poll in a loop with options.fetch; call onTransport("long-poll") once a poll is under way, and pass each item of data to onChange.`,
+    ),
+    fallbackStep(
+      "short-poll",
+      ["websocket", "sse", "long-poll"],
+      `When the first long poll fails (a network error or a status other than 2xx), fall back to asking /boards/<boardId>/updates?since=<timestamp> every pollIntervalMs, calling onTransport("short-poll") after the first answer and onChange({ type: "task_changed", task }) for each task it returns; close() must stop the timer.`,
+    ),
+    ...quizSteps(loadQuiz(new URL("./quiz.json", import.meta.url)), 17),
+  ],
+});

@@ -1,0 +1,19 @@
+import { setup } from "@hectoday/http";
+import { adminRoutes } from "./routes/admin.js";
+import { authRoutes } from "./routes/auth.js";
+import { boardRoutes } from "./routes/boards.js";
+import { eventRoutes } from "./routes/events.js";
+import { healthRoutes } from "./routes/health.js";
+import { taskRoutes } from "./routes/tasks.js";
+
+/** The HTTP application: every route of the task board. */
+export const app = setup({
+  handlers: [
+    ...healthRoutes,
+    ...authRoutes,
+    ...taskRoutes,
+    ...boardRoutes,
+    ...eventRoutes,
+    ...adminRoutes,
+  ],
+});
