@@ -20,7 +20,7 @@ const CAROL = { userId: "user-carol", name: "Carol" };
 /** How long a notice may take to arrive (ms). */
 const SOON = 1500;
 /** How long the checker listens for a notice that must not come (ms). */
-const QUIET = 400;
+const QUIET = 300;
 
 /** A socket of a user with the message index it was at when the step began. */
 interface Seat {
@@ -81,7 +81,6 @@ async function routeDrops(h: StepContext, userId: string, ms: number): Promise<b
 }
 
 export default defineChecker({
-  timers: { WS_HEARTBEAT_MS: 1000, SSE_HEARTBEAT_MS: 10_000 },
   steps: [
     {
       slug: "presence-on-join",

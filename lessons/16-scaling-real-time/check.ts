@@ -16,7 +16,7 @@ import {
   waitUntil,
   wsReceiver,
 } from "../../src/checks/scaling-steps.ts";
-import { deleteTask, moveTask, taskIdOf } from "../../src/checks/taskboard.ts";
+import { deleteTask, moveTask, taskFromBody, taskIdOf } from "../../src/checks/taskboard.ts";
 import type { ServerHandle, StepContext, WsClient } from "../../src/checks/types.ts";
 import { defineChecker } from "../../src/checks/types.ts";
 
@@ -44,7 +44,7 @@ async function createOn(
 ): Promise<string> {
   const res = await h.http.post("/tasks", { listId, title }, { server });
   checkStatus(res, 201, 200);
-  const id = taskIdOf((res.json() as { task?: unknown }).task ?? res.json());
+  const id = taskIdOf(taskFromBody(res.json()));
   check(id, `POST /tasks on ${server.name} did not answer with the task.`, {
     expected: '{ "task": { "id": … } }',
     received: res.text.slice(0, 200),
@@ -99,7 +99,7 @@ export default defineChecker({
     {
       slug: "second-instance",
       title: "a second instance (server B) starts beside A, with the same REDIS_URL",
-      hint: "Both instances run the same code with their own PORT and database file. In src/server.ts, when config.redisUrl is set, await connectRedisBus(...) before serve(); a connection error must be logged, not thrown at start-up.",
+      hint: "B is the same program as A with its own PORT and DATABASE_PATH (both read in src/config.ts), so nothing may be tied to one port or one file. With REDIS_URL set, src/server.ts awaits connectRedisBus(config.redisUrl, config.redisPrefix) before serve().",
       timeout: 15_000,
       async run(h) {
         const b = await h.startServer("server B");
@@ -320,7 +320,7 @@ export default defineChecker({
           });
           const id =
             res.status === 201 || res.status === 200
-              ? taskIdOf((res.json() as { task?: unknown }).task)
+              ? taskIdOf(taskFromBody(res.json()))
               : undefined;
           if (id) probes.push(id);
           resumed = await waitUntil(

@@ -132,22 +132,15 @@ function aboutBoard(boardId: string, taskIds: Set<string>): (m: unknown) => bool
 
 // ---------------------------------------------------------------- the browser part
 
-/** The page's DOM as the checker reads it, for failure messages. */
-function boardState(): string {
-  const all = (root: ParentNode, selector: string) =>
-    Array.from(root.querySelectorAll<HTMLElement>(selector));
-  const lists = all(document, "[data-list-id]").map(
-    (l) =>
-      `${l.dataset.listId}: ${
-        all(l, "[data-task-id]")
-          .map((t) => t.dataset.taskId)
-          .join(", ") || "(empty)"
-      }`,
-  );
+/** The page's DOM as the checker reads it, for failure messages (a page-side expression). */
+const BOARD_STATE = `(() => {
+  const all = (root, selector) => Array.from(root.querySelectorAll(selector));
+  const lists = all(document, "[data-list-id]").map((l) =>
+    l.dataset.listId + ": " + (all(l, "[data-task-id]").map((t) => t.dataset.taskId).join(", ") || "(empty)"));
   const viewers = all(document, "#viewers [data-user-id]").map((v) => v.dataset.userId);
   const status = document.querySelector("#status")?.textContent ?? "(no #status)";
-  return `lists: ${lists.join(" | ") || "(none)"}; viewers: ${viewers.join(", ") || "(none)"}; status: ${status}`;
-}
+  return "lists: " + (lists.join(" | ") || "(none)") + "; viewers: " + (viewers.join(", ") || "(none)") + "; status: " + status;
+})()`;
 
 /** Waits until the page shows task `taskId` (in list `listId`, when given). */
 async function pageShowsTask(
@@ -167,7 +160,7 @@ async function pageShowsTask(
         listId === null || card.closest("[data-list-id]")?.getAttribute("data-list-id") === listId
       );
     },
-    describe: boardState,
+    describe: BOARD_STATE,
     timeout,
   });
 }
@@ -651,7 +644,7 @@ export default defineChecker({
           what: `${id} to disappear after DELETE /tasks/${id}`,
           arg: id,
           predicate: (taskId) => !document.querySelector(`[data-task-id="${CSS.escape(taskId)}"]`),
-          describe: boardState,
+          describe: BOARD_STATE,
           timeout: SOON + 1000,
         });
         alice.log.pass(`${id} left the page when it was deleted`);
@@ -679,7 +672,7 @@ export default defineChecker({
                 .sort();
               return ids.join() === want.join();
             },
-            describe: boardState,
+            describe: BOARD_STATE,
             timeout: 5000,
           });
           p.log.pass("lists Alice and Bob as viewers");

@@ -203,14 +203,17 @@ export async function saveScreenshots(h: StepContext, slug: string): Promise<str
 
 /**
  * Waits until `predicate` (run inside the page) returns true, polling every 50 ms.
- * On timeout fails with `what`, and with `describe` (run inside the page) as what was received.
+ * On timeout fails with `what`, and with `describe` (run inside the page) as what was
+ * received. Functions run in the page are sent as their source text, so they must not
+ * call helpers of their own (the bundler may wrap named helpers in code the page lacks);
+ * `describe` may be a JavaScript expression given as a string for that reason.
  */
 export async function waitInPage<A>(
   p: BrowserPage,
   opts: {
     what: string;
     predicate: (arg: A) => boolean;
-    describe: (arg: A) => string;
+    describe: string | ((arg: A) => string);
     arg: A;
     timeout: number;
   },
@@ -225,20 +228,21 @@ export async function waitInPage<A>(
   } catch (error) {
     let received: string;
     try {
-      received = await p.page.evaluate(
-        opts.describe as (arg: unknown) => string,
-        opts.arg as unknown,
-      );
-    } catch {
-      received = `the page could not be read (${firstLine(error)})`;
+      received =
+        typeof opts.describe === "string"
+          ? String(await p.page.evaluate(opts.describe))
+          : await p.page.evaluate(opts.describe as (arg: unknown) => string, opts.arg as unknown);
+    } catch (readError) {
+      received = `the page could not be read (${firstLine(readError)})`;
     }
-    throw new CheckFailure(
-      `[page-${p.name}] ${opts.what} did not happen within ${opts.timeout} ms.`,
-      {
-        expected: opts.what,
-        received,
-      },
-    );
+    const timedOut = error instanceof Error && error.name === "TimeoutError";
+    const why = timedOut
+      ? `did not happen within ${opts.timeout} ms`
+      : `could not be checked (${firstLine(error)})`;
+    throw new CheckFailure(`[page-${p.name}] ${opts.what} ${why}.`, {
+      expected: opts.what,
+      received,
+    });
   }
 }
 

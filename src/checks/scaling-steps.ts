@@ -4,7 +4,7 @@
  * joining boards, reading presence, and cutting a run's servers off Redis.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import net from "node:net";
@@ -207,6 +207,10 @@ export interface LoadedModule {
  */
 export async function loadWorkspaceModule(h: StepContext, file: string): Promise<LoadedModule> {
   const entry = join(h.workspace, file);
+  check(existsSync(entry), `There is no ${file} in your workspace.`, {
+    expected: `the file ${file}`,
+    received: "no such file",
+  });
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
     result = await esbuild.build({
