@@ -25,6 +25,7 @@ import {
 import { defineChecker, type StepContext } from "../../src/checks/types.ts";
 import { loadQuiz } from "../../src/quiz/format.ts";
 import { quizSteps } from "../../src/quiz/steps.ts";
+import { freePort } from "../../src/runner/ports.ts";
 
 const MODULE = "src/client/connect-real-time.ts";
 const TRANSPORTS = ["websocket", "sse", "long-poll", "short-poll"] as const;
@@ -74,6 +75,8 @@ async function startClient(h: StepContext, blocked: Transport[]): Promise<Client
   const sockets: WebSocket[] = [];
   const sources: EventSource[] = [];
   const blocks = (t: Transport) => blocked.includes(t);
+  // A port nothing listens on refuses at once, like a proxy that will not pass the upgrade.
+  const refused = `ws://127.0.0.1:${await freePort()}/ws`;
 
   const labFetch = (url: string, init?: { signal?: AbortSignal }) => {
     const path = new URL(url).pathname + new URL(url).search;
@@ -87,8 +90,7 @@ async function startClient(h: StepContext, blocked: Transport[]): Promise<Client
   };
   class LabWebSocket extends WebSocket {
     constructor(url: string) {
-      // Port 1 on loopback refuses at once, like a proxy that will not pass the upgrade.
-      super(blocks("websocket") ? "ws://127.0.0.1:1/ws" : url, {
+      super(blocks("websocket") ? refused : url, {
         headers: cookie ? { Cookie: cookie } : {},
       });
       // ws throws on an "error" nobody listens to; the learner may only listen for "close".
