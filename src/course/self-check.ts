@@ -174,7 +174,10 @@ export async function selfCheck(opts: {
         if (r.status !== "pass") {
           flaky++;
           const at = firstFailure(r) ?? "?";
-          flakySteps.set(`${lesson.number}/${at}`, (flakySteps.get(`${lesson.number}/${at}`) ?? 0) + 1);
+          flakySteps.set(
+            `${lesson.number}/${at}`,
+            (flakySteps.get(`${lesson.number}/${at}`) ?? 0) + 1,
+          );
           problems.push(
             `lesson ${lesson.number}: solution failed at ${firstFailure(r)} on run ${i + 1}: ${r.steps.find((x) => x.status !== "pass")?.message ?? r.error?.message}`,
           );
@@ -214,7 +217,9 @@ export async function selfCheck(opts: {
     }
   }
   const flakyList = [...flakySteps].map(([step, n]) => `${step} (${n}×)`).join(", ");
-  opts.out.write(`\nSolution runs: ${solutionRuns}; steps that failed on a solution: ${flakyList || "none"}.`);
+  opts.out.write(
+    `\nSolution runs: ${solutionRuns}; steps that failed on a solution: ${flakyList || "none"}.`,
+  );
   opts.out.write(
     `\n${problems.length === 0 ? s.green("The course checks out.") : s.red(`${problems.length} problem(s).`)}\n`,
   );

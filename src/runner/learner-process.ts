@@ -44,6 +44,18 @@ export function describeExit(info: ExitInfo): string {
  * and capped, readiness probed on its port, stopped by signalling the whole group
  * and then reaping anything that still carries the run's marker.
  */
+const live = new Set<LearnerProcess>();
+
+/**
+ * Kills every learner process this runner started that is still alive, at once
+ * and synchronously: for an exit the runner did not plan (a closed terminal,
+ * SIGTERM from CI), when there is no time to stop them one by one.
+ */
+export function killAllNow(): void {
+  for (const p of live) p.killNow();
+  live.clear();
+}
+
 export class LearnerProcess {
   readonly name: string;
   readonly port: number;
@@ -97,6 +109,8 @@ export class LearnerProcess {
       });
     }
     this.child = child;
+    live.add(this);
+    child.once("exit", () => live.delete(this));
     this.cage = Cage.create(this.marker);
     if (child.pid) this.cage?.add(child.pid);
     this.output.attach(child.stdout!, child.stderr!);
@@ -231,6 +245,18 @@ export class LearnerProcess {
     if (this.alive) signalGroup(this.pid, "SIGKILL");
     await this.exited();
     await this.reap();
+  }
+
+  /** SIGKILL to the group and the cage, synchronously (used on the runner's own exit). */
+  killNow(): void {
+    signalGroup(this.pid, "SIGKILL");
+    for (const pid of this.cage?.pids() ?? []) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
   }
 
   private async reap(): Promise<void> {

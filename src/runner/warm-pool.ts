@@ -24,6 +24,14 @@ process.once("message", (go) => {
 process.send({ ready: true });
 `;
 
+const spares = new Set<ChildProcess>();
+
+/** Kills every spare at once (on the runner's own exit). */
+export function killSparesNow(): void {
+  for (const child of spares) kill(child);
+  spares.clear();
+}
+
 /** A spare, prewarmed learner process, adopted by the next start. */
 export interface Spare {
   child: ChildProcess;
@@ -92,6 +100,8 @@ export class WarmPool {
       detached: true,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
+    spares.add(child);
+    child.once("exit", () => spares.delete(child));
     const ready = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 5000);
       child.once("message", () => {
@@ -107,6 +117,8 @@ export class WarmPool {
       kill(child);
       return undefined;
     }
+    // adopted from here on: the learner process that takes it answers for it
+    spares.delete(child);
     return { child, marker };
   }
 

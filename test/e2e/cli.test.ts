@@ -174,3 +174,23 @@ describe("watch mode (npm run lesson 3), without a terminal", () => {
     expect(pidsWithCwd(ws)).toEqual([]);
   });
 });
+
+describe("an unplanned end of the runner", () => {
+  for (const signal of ["SIGHUP", "SIGTERM"] as const) {
+    it(`leaves no learner server behind on ${signal}`, async () => {
+      const ws = await tempDir();
+      await cp(findLesson(course, "4").solutionDir, ws, { recursive: true });
+      const cli = startCli(["check", "4", "--workspace", ws]);
+      try {
+        await cli.waitFor(/Your server starts and listens on PORT/);
+        expect(pidsWithCwd(ws).length).toBeGreaterThan(0);
+        cli.child.kill(signal);
+        expect(await cli.exited).not.toBe(0);
+      } finally {
+        cli.child.kill("SIGKILL");
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      expect(pidsWithCwd(ws)).toEqual([]);
+    });
+  }
+});
