@@ -8,7 +8,7 @@ import type { Logger } from "../../src/checks/transcript.ts";
 import { defineChecker, type StepContext, type WsClient } from "../../src/checks/types.ts";
 import {
   joinBoard,
-  loadWorkspaceModule,
+  loadWorkspaceExports,
   openSocket,
   sessionCookie,
   settleRoomSize,
@@ -444,7 +444,7 @@ export default defineChecker({
       title: `${CLIENT_MODULE} exports the ReconnectingSocket class`,
       hint: `Create ${CLIENT_MODULE} exporting class ReconnectingSocket with constructor(options: { url, boardId, baseDelayMs, maxDelayMs, jitter, random?, WebSocket? }), on(event, listener), send(data) and close(). Import nothing from the server.`,
       async run(h) {
-        const mod = await loadWorkspaceModule(h, CLIENT_MODULE);
+        const mod = await loadWorkspaceExports(h, CLIENT_MODULE);
         const Ctor = mod.ReconnectingSocket ?? mod.default;
         check(typeof Ctor === "function", `${CLIENT_MODULE} does not export ReconnectingSocket.`, {
           expected: "export class ReconnectingSocket { … }",

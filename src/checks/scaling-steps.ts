@@ -3,15 +3,10 @@
  * a module the learner wrote, reading task events off SSE streams and WebSockets,
  * joining boards, reading presence, and cutting a run's servers off Redis.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { isBuiltin } from "node:module";
+import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { isAbsolute, join, relative } from "node:path";
-import { pathToFileURL } from "node:url";
-import * as esbuild from "esbuild";
 import { CheckFailure } from "../errors.ts";
+import { connectionPorts } from "../runner/procfs.ts";
 import { check, fail, show } from "./assert.ts";
 import { isObject, type Json, pick } from "./taskboard.ts";
 import type { Logger } from "./transcript.ts";
@@ -191,69 +186,7 @@ export async function openUserSocket(
   return h.ws("/ws", { ...opts, cookie });
 }
 
-/** A module of the learner's workspace, bundled on its own and imported into the checker. */
-export interface LoadedModule {
-  exports: Record<string, unknown>;
-  /** Workspace files the bundle took in (the module and what it imports). */
-  inputs: string[];
-  /** Packages (other than Node built-ins) the module imports, left outside the bundle. */
-  packages: string[];
-}
-
-/**
- * Bundles `file` (relative to the workspace) with esbuild into a uniquely named
- * file beside the server's build, imports it, and deletes the file again. The
- * unique name means a check after a save never sees a cached module.
- */
-export async function loadWorkspaceModule(h: StepContext, file: string): Promise<LoadedModule> {
-  const entry = join(h.workspace, file);
-  check(existsSync(entry), `There is no ${file} in your workspace.`, {
-    expected: `the file ${file}`,
-    received: "no such file",
-  });
-  let result: esbuild.BuildResult<{ write: false; metafile: true }>;
-  try {
-    result = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-      absWorkingDir: h.workspace,
-    });
-  } catch (error) {
-    const first = (error as esbuild.BuildFailure).errors?.[0];
-    const where = first?.location ? `${first.location.file}:${first.location.line}` : file;
-    fail(`${file} could not be compiled on its own (${where}).`, {
-      expected: `a module at ${file} that compiles`,
-      received: first?.text ?? (error as Error).message,
-    });
-  }
-  const inputs = Object.keys(result.metafile.inputs).map((p) =>
-    isAbsolute(p) ? relative(h.workspace, p) : p,
-  );
-  const packages = [
-    ...new Set(
-      Object.values(result.metafile.inputs).flatMap((i) =>
-        i.imports.filter((x) => x.external && !isBuiltin(x.path)).map((x) => x.path),
-      ),
-    ),
-  ];
-  const dir = join(h.workspace, ".labs", "build");
-  await mkdir(dir, { recursive: true });
-  const out = join(dir, `check-${randomUUID()}.mjs`);
-  await writeFile(out, result.outputFiles[0]!.text);
-  try {
-    const exports = (await import(pathToFileURL(out).href)) as Record<string, unknown>;
-    return { exports, inputs, packages };
-  } finally {
-    await rm(out, { force: true });
-  }
-}
+export { type LoadedModule, loadWorkspaceModule } from "./workspace-module.ts";
 
 /**
  * Runs `fn` with console.log/info/warn/error sent to `logger` instead of the terminal
@@ -533,43 +466,6 @@ function readFrameHeader(buf: Buffer): { opcode: number; total: number } | undef
   }
   if (buf[1]! & 0x80) offset += 4;
   return { opcode, total: offset + length };
-}
-
-/** Local TCP ports of `pids`' connections to `remotePort` (Linux /proc; empty elsewhere). */
-function connectionPorts(pids: number[], remotePort: number): number[] {
-  const inodes = new Set<string>();
-  for (const pid of pids) {
-    let fds: string[] = [];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m) inodes.add(m[1]!);
-      } catch {
-        // the fd closed while we looked
-      }
-    }
-  }
-  const ports: number[] = [];
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(table, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10 || !inodes.has(f[9]!)) continue;
-      const port = (addr: string) => Number.parseInt(addr.split(":").pop()!, 16);
-      if (port(f[2]!) === remotePort) ports.push(port(f[1]!));
-    }
-  }
-  return ports;
 }
 
 /**

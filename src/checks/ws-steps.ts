@@ -5,17 +5,13 @@
  * hand-made handshake of lesson 9 checked byte by byte, many quiet sockets at
  * once, and loading a module the learner wrote from the workspace.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import * as esbuild from "esbuild";
+import { createHash, randomBytes } from "node:crypto";
 import { check, fail, show } from "./assert.ts";
 import { describeBytes, type RawExchangeResult, rawExchange, websocketAccept } from "./raw-http.ts";
 import { describesTask, isObject, type Json } from "./taskboard.ts";
 import type { Logger } from "./transcript.ts";
 import type { ServerHandle, StepContext, WsClient } from "./types.ts";
+import { loadWorkspaceModule } from "./workspace-module.ts";
 import { openWs } from "./ws-client.ts";
 
 /** The user the WebSocket labs log in as unless a step says otherwise. */
@@ -491,56 +487,12 @@ export async function checkHandMadeHandshake(h: StepContext, path: string): Prom
 // Modules the learner writes for the browser (lesson 13's reconnecting client).
 
 /**
- * Bundles `relPath` of the workspace with esbuild into a fresh temporary file and
- * imports it, so that a re-check after a save never reuses a cached module.
+ * Bundles `relPath` of the workspace on its own and imports it, fresh on every
+ * check (see `loadWorkspaceModule` in workspace-module.ts); gives its exports.
  */
-export async function loadWorkspaceModule(
+export async function loadWorkspaceExports(
   h: StepContext,
   relPath: string,
 ): Promise<Record<string, unknown>> {
-  const entry = join(h.workspace, relPath);
-  let code: string;
-  try {
-    const out = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      write: false,
-      logLevel: "silent",
-      external: ["bufferutil", "utf-8-validate"],
-    });
-    code = out.outputFiles[0]!.text;
-  } catch (error) {
-    const errors = (error as esbuild.BuildFailure).errors ?? [];
-    const first = errors[0];
-    const missing = first?.text.includes("Could not resolve") && first.location === null;
-    fail(
-      missing
-        ? `There is no ${relPath} in your workspace.`
-        : `${relPath} does not build: ${first?.text ?? (error as Error).message}`,
-      {
-        expected: `a TypeScript module at ${relPath}`,
-        received: first?.location
-          ? `${first.location.file}:${first.location.line}:${first.location.column + 1} ${first.text}`
-          : (first?.text ?? String(error)),
-      },
-    );
-  }
-  const file = join(tmpdir(), `labs-module-${randomUUID()}.mjs`);
-  await writeFile(file, code);
-  try {
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    fail(`Loading ${relPath} threw: ${(error as Error).message}`, {
-      expected: "a module that only defines things when imported",
-      received: String((error as Error).stack ?? error)
-        .split("\n")
-        .slice(0, 4)
-        .join("\n"),
-    });
-  } finally {
-    await rm(file, { force: true });
-  }
+  return (await loadWorkspaceModule(h, relPath)).exports;
 }

@@ -5,7 +5,7 @@ import type { LessonResult } from "../checks/results.ts";
 import { LearnerError } from "../errors.ts";
 import type { Reporter, RunSummary } from "../report/reporter.ts";
 import { type Course, isAvailable, type Lesson, loadChecker } from "./manifest.ts";
-import { checkLesson, infoOf } from "./run-lessons.ts";
+import { checkLesson, infoOf, summarise } from "./run-lessons.ts";
 import { filesOf } from "./workspace.ts";
 
 /** Longest a single lesson may take when graded, whatever its steps say (ms). */
@@ -87,16 +87,7 @@ export async function grade(opts: {
   };
   await Promise.all(Array.from({ length: jobs }, worker));
   for (const r of results) opts.reporter.onLessonEnd?.(r);
-  const summary: RunSummary = {
-    status: results.some((r) => r.status === "error")
-      ? "error"
-      : results.every((r) => r.status === "pass")
-        ? "pass"
-        : "fail",
-    lessons: results,
-    durationMs: Math.round(performance.now() - t0),
-    workspace: opts.workspace,
-  };
+  const summary = summarise(results, t0, opts.workspace);
   await opts.reporter.onRunEnd?.(summary);
   return summary;
 }

@@ -105,7 +105,14 @@ export async function checkLessons(lessons: Lesson[], opts: RunOptions): Promise
   } finally {
     if (shared && !opts.builder) await shared.dispose();
   }
-  const summary: RunSummary = {
+  const summary = summarise(results, t0, opts.workspace);
+  await opts.reporter.onRunEnd?.(summary);
+  return summary;
+}
+
+/** The outcome of a run: `error` if any lesson could not be checked, else `pass` only if all passed. */
+export function summarise(results: LessonResult[], t0: number, workspace: string): RunSummary {
+  return {
     status: results.some((r) => r.status === "error")
       ? "error"
       : results.every((r) => r.status === "pass")
@@ -113,8 +120,6 @@ export async function checkLessons(lessons: Lesson[], opts: RunOptions): Promise
         : "fail",
     lessons: results,
     durationMs: Math.round(performance.now() - t0),
-    workspace: opts.workspace,
+    workspace,
   };
-  await opts.reporter.onRunEnd?.(summary);
-  return summary;
 }

@@ -35,8 +35,8 @@ export function pidsWithEnv(name: string, value: string): number[] {
   return found;
 }
 
-/** TCP ports on which any of `pidList` listens. */
-export function listeningPorts(pidList: number[]): number[] {
+/** The inodes of the sockets `pidList` hold open. */
+function socketInodes(pidList: number[]): Set<string> {
   const inodes = new Set<string>();
   for (const pid of pidList) {
     let fds: string[] = [];
@@ -54,19 +54,52 @@ export function listeningPorts(pidList: number[]): number[] {
       }
     }
   }
-  const ports = new Set<number>();
+  return inodes;
+}
+
+/** One row of /proc/net/tcp{,6}: local and remote port, state, socket inode. */
+interface TcpRow {
+  localPort: number;
+  remotePort: number;
+  state: string;
+  inode: string;
+}
+
+function tcpRows(): TcpRow[] {
+  const rows: TcpRow[] = [];
+  const port = (addr: string) => Number.parseInt(addr.split(":").pop() ?? "", 16);
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     const text = read(table);
     if (!text) continue;
     for (const line of text.split("\n").slice(1)) {
       const cols = line.trim().split(/\s+/);
-      // cols[1] local address "HEX:PORT", cols[3] state (0A = LISTEN), cols[9] inode
-      if (cols.length > 9 && cols[3] === "0A" && inodes.has(cols[9])) {
-        ports.add(Number.parseInt(cols[1].split(":")[1], 16));
-      }
+      if (cols.length > 9)
+        rows.push({
+          localPort: port(cols[1]),
+          remotePort: port(cols[2]),
+          state: cols[3],
+          inode: cols[9],
+        });
     }
   }
-  return [...ports].sort((a, b) => a - b);
+  return rows;
+}
+
+/** TCP ports on which any of `pidList` listens. */
+export function listeningPorts(pidList: number[]): number[] {
+  const inodes = socketInodes(pidList);
+  const ports = tcpRows()
+    .filter((r) => r.state === "0A" && inodes.has(r.inode))
+    .map((r) => r.localPort);
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+/** Local ports of the TCP connections that `pidList` hold to `remotePort`. */
+export function connectionPorts(pidList: number[], remotePort: number): number[] {
+  const inodes = socketInodes(pidList);
+  return tcpRows()
+    .filter((r) => r.remotePort === remotePort && inodes.has(r.inode))
+    .map((r) => r.localPort);
 }
 
 /** Resident memory of a process in bytes, if known. */
