@@ -194,3 +194,37 @@ describe("an unplanned end of the runner", () => {
     });
   }
 });
+
+describe("labs grade in CI (CI=true, no terminal)", () => {
+  it("grades reference solutions as passing and starters as failing, with all report kinds", async () => {
+    const out = await tempDir();
+    const summaryFile = join(out, "summary.md");
+    const env = { CI: "true", GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summaryFile };
+    const good = await runCli(
+      ["grade", "--solution", "--lessons", "2,3", "--output", join(out, "good")],
+      { env },
+    );
+    expect(good.code).toBe(0);
+    expect(
+      JSON.parse(await readFile(join(out, "good", "results.json"), "utf8")).score,
+    ).toMatchObject({ lessonsPassed: 2, lessons: 2 });
+    expect(await readFile(join(out, "good", "junit.xml"), "utf8")).toMatch(/failures="0"/);
+
+    const bad = await runCli(
+      ["grade", "--starter", "--lessons", "2,3", "--output", join(out, "bad")],
+      { env },
+    );
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(await readFile(join(out, "bad", "results.json"), "utf8")).status).toBe(
+      "fail",
+    );
+    expect(bad.stdout).toMatch(/^::error title=Lesson 2 · /m);
+    expect(await readFile(summaryFile, "utf8")).toMatch(/0 of 2 lessons pass/);
+
+    const reportOnly = await runCli(
+      ["grade", "--starter", "--lessons", "3", "--no-fail", "--output", join(out, "ro")],
+      { env },
+    );
+    expect(reportOnly.code).toBe(0);
+  });
+});

@@ -80,6 +80,7 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
   const summary = await grade({
     lessons,
     workspace,
+    workspaceOf: perLesson,
     jobs,
     reporter: combine(reporters),
     lessonReporter: live,
