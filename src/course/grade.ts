@@ -1,12 +1,11 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import type { LessonResult } from "../checks/results.ts";
 import { LearnerError } from "../errors.ts";
 import type { Reporter, RunSummary } from "../report/reporter.ts";
 import { type Course, isAvailable, type Lesson, loadChecker } from "./manifest.ts";
 import { checkLesson, infoOf, summarise } from "./run-lessons.ts";
-import { filesOf } from "./workspace.ts";
+import { materialise } from "./workspace.ts";
 
 /** Longest a single lesson may take when graded, whatever its steps say (ms). */
 export const LESSON_GRADE_LIMIT = 180_000;
@@ -27,13 +26,6 @@ export function selectLessons(course: Course, spec = "all"): Lesson[] {
     }
     return lesson;
   });
-}
-
-/** Copies the learner's files (not node_modules, not runner state) to a private folder. */
-async function privateCopy(workspace: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "labs-grade-"));
-  for (const f of await filesOf(workspace)) await cp(join(workspace, f), join(dir, f));
-  return dir;
 }
 
 /**
@@ -72,7 +64,8 @@ export async function grade(opts: {
       const i = next++;
       const lesson = opts.lessons[i];
       const own = opts.lessonReporter?.();
-      const dir = await privateCopy(opts.workspaceOf?.(lesson) ?? opts.workspace);
+      // a private copy of the learner's files (not node_modules, not runner state)
+      const dir = await materialise(opts.workspaceOf?.(lesson) ?? opts.workspace);
       try {
         results[i] = await withLimit(
           checkLesson(lesson, { workspace: dir, reporter: own?.reporter ?? {}, env: opts.env }),

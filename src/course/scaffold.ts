@@ -71,7 +71,9 @@ export async function scaffoldLesson(opts: {
     });
   }
   if (course.lessons.some((l) => l.slug === opts.slug)) {
-    throw new LearnerError("USAGE", `A lesson with the slug "${opts.slug}" exists already.`);
+    throw new LearnerError("USAGE", `A lesson with the slug "${opts.slug}" exists already.`, {
+      hint: "Pick another slug, or edit the existing lesson's folder.",
+    });
   }
   const last = course.lessons.length + 1;
   const number = opts.at ?? last;

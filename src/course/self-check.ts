@@ -1,13 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
 import type { Out } from "../report/pretty.ts";
 import { createStyle } from "../report/style.ts";
 import { type Course, isAvailable, type Lesson, loadChecker, loadCourse } from "./manifest.ts";
 import { checkLesson } from "./run-lessons.ts";
-import { filesOf } from "./workspace.ts";
+import { filesOf, materialise } from "./workspace.ts";
+
+export { materialise };
 
 /** Time a lesson's check may take on its reference solution unless its checker says otherwise (ms). */
 export const DEFAULT_BUDGET = 5000;
@@ -34,23 +35,6 @@ export function listFixtures(lesson: Lesson): Fixture[] {
       };
       return { name: d.name, dir, ...meta };
     });
-}
-
-/** Copies `base` into a fresh temporary folder (under `parent`, default the OS's), then `overlay` on top (minus fixture.json). */
-export async function materialise(
-  base: string,
-  overlay?: string,
-  parent = tmpdir(),
-): Promise<string> {
-  await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, "labs-scenario-"));
-  for (const f of await filesOf(base)) await cp(join(base, f), join(dir, f));
-  if (overlay) {
-    for (const f of await filesOf(overlay)) {
-      if (f !== "fixture.json") await cp(join(overlay, f), join(dir, f));
-    }
-  }
-  return dir;
 }
 
 /** Checks `lesson` against a folder, quietly. */

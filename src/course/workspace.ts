@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { cp, mkdir, readdir, rm, stat } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { LearnerError } from "../errors.ts";
 import { RUNNER_ROOT } from "../runner/build.ts";
@@ -26,6 +27,18 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
   return out.sort();
 }
 
+function requireStarter(lesson: Lesson): void {
+  if (!existsSync(lesson.starterDir)) {
+    throw new LearnerError(
+      "LESSON_MALFORMED",
+      `Lesson ${lesson.number} has no starter folder (${lesson.starterDir}).`,
+      {
+        hint: `Restore it from git: git checkout -- ${lesson.starterDir}`,
+      },
+    );
+  }
+}
+
 /** What `prepareWorkspace` did. */
 export interface PrepareResult {
   seeded: boolean;
@@ -38,12 +51,7 @@ export interface PrepareResult {
  * starter has and the workspace lacks are added (never overwritten).
  */
 export async function prepareWorkspace(workspace: string, lesson: Lesson): Promise<PrepareResult> {
-  if (!existsSync(lesson.starterDir)) {
-    throw new LearnerError(
-      "LESSON_MALFORMED",
-      `Lesson ${lesson.number} has no starter folder (${lesson.starterDir}).`,
-    );
-  }
+  requireStarter(lesson);
   const starterFiles = await listFiles(lesson.starterDir);
   if (!existsSync(join(workspace, "src", "server.ts"))) {
     const existing = await listFiles(workspace);
@@ -84,9 +92,7 @@ export async function resetWorkspace(
   workspace: string,
   lesson: Lesson,
 ): Promise<string | undefined> {
-  if (!existsSync(lesson.starterDir)) {
-    throw new LearnerError("LESSON_MALFORMED", `Lesson ${lesson.number} has no starter folder.`);
-  }
+  requireStarter(lesson);
   const backup = await backupWorkspace(workspace, `before-reset-lesson-${lesson.number}`);
   if (existsSync(workspace)) {
     for (const entry of await readdir(workspace)) {
@@ -112,4 +118,21 @@ export async function isDir(dir: string): Promise<boolean> {
     (s) => s.isDirectory(),
     () => false,
   );
+}
+
+/** Copies `base` into a fresh temporary folder (under `parent`, default the OS's), then `overlay` on top (minus fixture.json). */
+export async function materialise(
+  base: string,
+  overlay?: string,
+  parent = tmpdir(),
+): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  const dir = await mkdtemp(join(parent, "labs-scenario-"));
+  for (const f of await filesOf(base)) await cp(join(base, f), join(dir, f));
+  if (overlay) {
+    for (const f of await filesOf(overlay)) {
+      if (f !== "fixture.json") await cp(join(overlay, f), join(dir, f));
+    }
+  }
+  return dir;
 }

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
-import { findLesson, isAvailable, type Lesson, loadCourse } from "../../course/manifest.ts";
+import { isAvailable, type Lesson, loadCourse } from "../../course/manifest.ts";
 import { checkLessons } from "../../course/run-lessons.ts";
 import { LearnerError } from "../../errors.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
-import { reportersOf, requireModules, workspaceOf } from "../shared.ts";
+import { lessonArg, reportersOf, requireModules, workspaceOf } from "../shared.ts";
 
 /** `labs check <n|slug|all>`: one run, no watching; the exit code tells the outcome. */
 export async function checkCommand(p: Parsed, io: CliIO): Promise<number> {
@@ -18,10 +18,7 @@ export async function checkCommand(p: Parsed, io: CliIO): Promise<number> {
   let lessons: Lesson[];
   if (arg === "all") lessons = course.lessons.filter(isAvailable);
   else {
-    const lesson = findLesson(course, arg);
-    if (!isAvailable(lesson)) {
-      throw new LearnerError("LESSON_NOT_FOUND", `Lesson ${lesson.number} is not available yet.`);
-    }
+    const { lesson } = lessonArg(p);
     lessons = p.flags.previous
       ? course.lessons.filter((l) => l.number <= lesson.number && isAvailable(l))
       : [lesson];

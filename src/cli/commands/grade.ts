@@ -47,7 +47,9 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
     .map((s) => s.trim());
   const jobs = p.flags.jobs ? Number(p.flags.jobs) : undefined;
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
-    throw new LearnerError("USAGE", `--jobs takes a whole number, not "${p.flags.jobs}".`);
+    throw new LearnerError("USAGE", `--jobs takes a whole number, not "${p.flags.jobs}".`, {
+      hint: "For example --jobs 2; leave it out to use one job per core.",
+    });
   }
   // Results are written only by the runner, after every learner process has ended;
   // stale or forged files from before are removed first.
