@@ -21,7 +21,13 @@ export type LearnerErrorCode =
   | "NO_BROWSER"
   | "PORT_TROUBLE"
   | "LESSON_MALFORMED"
-  | "WORKSPACE";
+  | "WORKSPACE"
+  /** `.labs/progress.json` was written by a newer runner; it is left untouched. */
+  | "PROGRESS_NEWER"
+  /** A command needs git and there is none. */
+  | "NO_GIT"
+  /** The course history (patches, trees, the `labs dev edit` repository) is not in a state to use. */
+  | "HISTORY";
 
 /** A problem the learner (or the person running the tool) can fix. */
 export class LearnerError extends Error {
@@ -67,6 +73,7 @@ export const ENVIRONMENT_CODES: ReadonlySet<LearnerErrorCode> = new Set([
   "PORT_TROUBLE",
   "LESSON_MALFORMED",
   "WORKSPACE",
+  "PROGRESS_NEWER",
 ]);
 
 /** True when `error` is a learner-facing error (as opposed to a runner bug). */

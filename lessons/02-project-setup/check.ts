@@ -340,7 +340,7 @@ export default defineChecker({
         const res = await h.http.delete(`/tasks/${id}`);
         checkStatus(res, 200, 204);
         h.log.pass(`DELETE /tasks/${id} answered ${res.status}`);
-        // A soft delete (a deleted_at column, lesson 3's exercise) counts as deleted too.
+        // A soft delete (a deleted_at column, an exercise of short-polling) counts as deleted too.
         const row = withDatabase(h, (db) =>
           db
             .prepare(

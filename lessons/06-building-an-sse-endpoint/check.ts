@@ -53,7 +53,7 @@ async function expectChange(
     change?.type === type,
     `[${stream.name}] The event about ${taskId} after ${cause} does not say ${type}.`,
     {
-      expected: `data: {"type":"${type}", …} (or, from lesson 7 on, event: ${type})`,
+      expected: `data: {"type":"${type}", …} (or, from {{lesson:event-types-and-ids}} on, event: ${type})`,
       received: formatFrame(event),
     },
   );

@@ -12,7 +12,7 @@ import {
   rawUpgrade,
 } from "../../src/checks/ws-steps.ts";
 
-/** Where the hand-made handshake lives (lesson 10's `ws` server takes `/ws`). */
+/** Where the hand-made handshake lives (the `ws` server of building-a-websocket-server takes `/ws`). */
 const PATH = "/ws-raw";
 /** The example key of RFC 6455, section 1.3, and the accept value the RFC gives for it. */
 const RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ==";

@@ -260,7 +260,7 @@ export default defineChecker({
     },
     {
       slug: "raw-path-kept",
-      title: "the hand-made handshake of lesson 9 still answers on /ws-raw",
+      title: "the hand-made handshake of {{lesson:how-websockets-work}} still answers on /ws-raw",
       hint: 'new WebSocketServer({ server }) (or { server, path: "/ws" }) claims every upgrade on the port, so /ws-raw breaks. Use noServer: true and route by path in your one "upgrade" listener: /ws → wss.handleUpgrade(…), /ws-raw → handleRawUpgrade(req, socket), anything else → 404.',
       async run(h) {
         await checkHandMadeHandshake(h, "/ws-raw");

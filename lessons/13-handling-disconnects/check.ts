@@ -206,7 +206,7 @@ function startClient(
   url: string,
   settings: { baseDelayMs: number; maxDelayMs: number; jitter: number },
 ): ClientProbe {
-  const mod = h.state.get("lab13:module") as Record<string, unknown>;
+  const mod = h.state.get("disconnects:module") as Record<string, unknown>;
   const Ctor = (mod.ReconnectingSocket ?? mod.default) as new (
     options: unknown,
   ) => ClientProbe["client"];
@@ -333,7 +333,7 @@ async function checkRejoin(
 }
 
 function clientState(h: StepContext): ClientState {
-  return h.state.get("lab13:client") as ClientState;
+  return h.state.get("disconnects:client") as ClientState;
 }
 
 export default defineChecker({
@@ -352,7 +352,7 @@ export default defineChecker({
         await joinBoard(silent, "board-1");
         const frozen = await openFrozenPeer(h, cookie);
         const since = performance.now();
-        h.state.set("lab13:heartbeat", {
+        h.state.set("disconnects:heartbeat", {
           answering,
           silent,
           frozen,
@@ -394,7 +394,7 @@ export default defineChecker({
       title: "a socket that stops answering pings is terminated within two intervals",
       hint: "In the heartbeat's loop (src/ws-server.ts), a socket whose aliveMap entry is still false from the previous ping has not answered: call ws.terminate() (not close(): a dead peer never answers the close frame) and skip it.",
       async run(h) {
-        const { answering, silent, since } = h.state.get("lab13:heartbeat") as HeartbeatState;
+        const { answering, silent, since } = h.state.get("disconnects:heartbeat") as HeartbeatState;
         const interval = h.timers.WS_HEARTBEAT_MS;
         const deadline = since + interval * 2 + 500;
         const left = Math.max(50, deadline - performance.now());
@@ -422,7 +422,7 @@ export default defineChecker({
       title: "a peer that reads nothing is gone from its room within two intervals",
       hint: 'ws.close() waits for the peer\'s close frame, which a frozen peer never sends (ws gives up after 30 s). terminate() ends the TCP connection at once, so "close" fires and handleDisconnect(ws) takes the socket out of its rooms.',
       async run(h) {
-        const { answering, since } = h.state.get("lab13:heartbeat") as HeartbeatState;
+        const { answering, since } = h.state.get("disconnects:heartbeat") as HeartbeatState;
         const interval = h.timers.WS_HEARTBEAT_MS;
         const observer = await openSocket(h, "ws-observer");
         const left = Math.max(300, since + interval * 2 + 500 - performance.now());
@@ -450,7 +450,7 @@ export default defineChecker({
           expected: "export class ReconnectingSocket { … }",
           received: `exports: ${Object.keys(mod).join(", ") || "none"}`,
         });
-        h.state.set("lab13:module", mod);
+        h.state.set("disconnects:module", mod);
         h.log.pass(`${CLIENT_MODULE} builds and exports ReconnectingSocket`);
       },
     },
@@ -467,7 +467,7 @@ export default defineChecker({
           maxDelayMs: MAX,
           jitter: JITTER,
         });
-        h.state.set("lab13:client", { server, probe } satisfies ClientState);
+        h.state.set("disconnects:client", { server, probe } satisfies ClientState);
         const first = await checkRejoin(server, "/c1", 0, "after it was created");
         h.log.pass('connected and sent {"type":"join","boardId":"board-1"} first');
         const event = {

@@ -232,7 +232,7 @@ export default defineChecker({
       slug: "four-transports",
       title:
         "one new task is seen through short polling, long polling, SSE and a WebSocket at once",
-      hint: "Nothing new to write here: your server from lesson 16 should pass. If it does not, the message names the transport that missed the change; its own lesson (3, 4, 6-7 or 10-11) has the details.",
+      hint: "Nothing new to write here: your server from {{lesson:scaling-real-time}} should pass. If it does not, the message names the transport that missed the change; its own lesson has the details (short polling: {{lesson:short-polling}}, long polling: {{lesson:long-polling}}, SSE: {{lesson:building-an-sse-endpoint}} and {{lesson:event-types-and-ids}}, WebSocket: {{lesson:building-a-websocket-server}} and {{lesson:rooms-and-broadcasting}}).",
       timeout: 8000,
       async run(h) {
         const first = jsonObject(await h.http.get("/boards/board-1/updates"));
@@ -310,6 +310,6 @@ export default defineChecker({
       ["websocket", "sse", "long-poll"],
       `When the first long poll fails (a network error or a status other than 2xx), fall back to asking /boards/<boardId>/updates?since=<timestamp> every pollIntervalMs, calling onTransport("short-poll") after the first answer and onChange({ type: "task_changed", task }) for each task it returns; close() must stop the timer.`,
     ),
-    ...quizSteps(loadQuiz(new URL("./quiz.json", import.meta.url)), 17),
+    ...quizSteps(loadQuiz(new URL("./quiz.json", import.meta.url))),
   ],
 });

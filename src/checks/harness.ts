@@ -7,6 +7,7 @@ import { openSse } from "./sse-client.ts";
 import type { Transcript } from "./transcript.ts";
 import {
   type LessonChecker,
+  type LessonInfo,
   SkipStep,
   type SseClient,
   type Step,
@@ -16,12 +17,8 @@ import {
 } from "./types.ts";
 import { openWs } from "./ws-client.ts";
 
-/** The lesson being checked, as the reporters name it. */
-export interface LessonInfo {
-  number: number;
-  slug: string;
-  title: string;
-}
+/** The lesson being checked, as the reporters name it (defined beside `StepContext`, which carries it). */
+export type { LessonInfo } from "./types.ts";
 
 /** Callbacks through which a run reports progress (reporters implement them). */
 export interface HarnessEvents {
@@ -53,6 +50,11 @@ export async function runChecker(opts: {
   redis?: StepContext["redis"];
   workspace: string;
   events?: HarnessEvents;
+  /**
+   * Applied to the message, details and hint of every step result before it is
+   * reported (checkLesson renders the lesson references of a checker's texts with it).
+   */
+  render?: (text: string) => string;
 }): Promise<LessonResult> {
   const { lesson, checker, launcher, transcript, events } = opts;
   const t0 = performance.now();
@@ -78,6 +80,7 @@ export async function runChecker(opts: {
   };
 
   const ctx: StepContext = {
+    lesson: { number: lesson.number, slug: lesson.slug, title: lesson.title },
     log,
     actor: (name) => transcript.logger(name),
     get server() {
@@ -182,7 +185,7 @@ export async function runChecker(opts: {
       const from = transcript.lines.length;
       const ac = new AbortController();
       stepSignal = ac.signal;
-      const result = await runStep(step, ctx, ac, launcher);
+      const result = renderResult(await runStep(step, ctx, ac, launcher), opts.render);
       stepSignal = undefined;
       if (result.status !== "pass" && result.status !== "skipped") {
         result.transcript = transcript.excerpt(from, 40);
@@ -253,6 +256,17 @@ async function runStep(
     for (const w of watchers) w();
     if (!ac.signal.aborted) ac.abort();
   }
+}
+
+/** The result with `render` applied to the texts a checker wrote (message, details, hint). */
+function renderResult(result: StepResult, render?: (text: string) => string): StepResult {
+  if (!render) return result;
+  return {
+    ...result,
+    hint: render(result.hint),
+    ...(result.message !== undefined ? { message: render(result.message) } : {}),
+    ...(result.details ? { details: result.details.map(render) } : {}),
+  };
 }
 
 /** Rejects when `server` exits without the runner asking it to. */

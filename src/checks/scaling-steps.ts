@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the checkers of labs 14-16 (pub/sub, presence, scaling): loading
+ * Helpers shared by the checkers of pub-sub, presence and scaling-real-time: loading
  * a module the learner wrote, reading task events off SSE streams and WebSockets,
  * joining boards, reading presence, and cutting a run's servers off Redis.
  */

@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the Server-Sent Events checkers (lessons 5-8): opening a stream the
+ * Helpers shared by the Server-Sent Events checkers (how-sse-works to sse-in-practice): opening a stream the
  * way a browser does, judging its headers and bytes, timing events against the change
  * that caused them, and reading `/admin/connections`.
  */
@@ -218,7 +218,7 @@ export async function waitUntil(
   return true;
 }
 
-/** What happened to a task, as one SSE event tells it (lesson 6 style or named events). */
+/** What happened to a task, as one SSE event tells it (unnamed as in building-an-sse-endpoint, or named events). */
 export interface TaskChange {
   /** `task_created`, `task_moved`, `task_deleted`: the event's name, or `type` in its data. */
   type?: string;

@@ -27,9 +27,12 @@ export class Transcript {
   private readonly started = performance.now();
   private readonly listeners = new Set<(line: TranscriptLine) => void>();
   private readonly maxLines: number;
+  private readonly render?: (text: string) => string;
 
-  constructor(opts: { maxLines?: number } = {}) {
+  /** `render` rewrites every line's text as it is added (checkLesson renders lesson references). */
+  constructor(opts: { maxLines?: number; render?: (text: string) => string } = {}) {
     this.maxLines = opts.maxLines ?? 5000;
+    this.render = opts.render;
   }
 
   /** Calls `fn` for every new line; returns a function that stops it. */
@@ -44,7 +47,7 @@ export class Transcript {
       at: Math.round(performance.now() - this.started),
       actor,
       kind,
-      text,
+      text: this.render ? this.render(text) : text,
     };
     if (this.lines.length < this.maxLines) this.lines.push(line);
     for (const fn of this.listeners) fn(line);

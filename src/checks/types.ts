@@ -163,8 +163,19 @@ export interface WsClient {
   terminate(): void;
 }
 
+/** The lesson being checked, as the manifest names it at run time. */
+export interface LessonInfo {
+  /** Its place in the course today (changes when lessons are inserted or reordered); for display only. */
+  number: number;
+  /** Its stable name: what files and stored state are keyed by. */
+  slug: string;
+  title: string;
+}
+
 /** The runner-side environment of a step. */
 export interface StepContext {
+  /** The lesson being checked (slug, current number, title), read from the manifest at run time. */
+  lesson: LessonInfo;
   /** The tester's own logger (`[tester]`). */
   log: Logger;
   /** A logger for another actor. */
@@ -173,7 +184,7 @@ export interface StepContext {
   server: ServerHandle;
   /** All started instances, in start order. */
   servers: readonly ServerHandle[];
-  /** Starts another instance of the learner's server (e.g. lesson 16's server B). */
+  /** Starts another instance of the learner's server (e.g. server B of scaling-real-time). */
   startServer(name: string, env?: Record<string, string>): Promise<ServerHandle>;
   http: HttpClient;
   sse(path: string, opts?: SseOptions): Promise<SseClient>;

@@ -2,7 +2,7 @@
  * Helpers shared by the WebSocket labs (9-13 and later): logged-in sockets that
  * stay valid once the server asks for a session cookie, the small message
  * protocol of the course (echo, join/joined, leave/left, task events), the
- * hand-made handshake of lesson 9 checked byte by byte, many quiet sockets at
+ * hand-made handshake of how-websockets-work checked byte by byte, many quiet sockets at
  * once, and loading a module the learner wrote from the workspace.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -177,7 +177,7 @@ export async function openQuietSockets(
 }
 
 // ---------------------------------------------------------------------------
-// The hand-made handshake (lesson 9), spoken over raw TCP.
+// The hand-made handshake (how-websockets-work), spoken over raw TCP.
 
 /** A fresh Sec-WebSocket-Key: 16 random bytes in base64. */
 export function randomKey(): string {
@@ -460,7 +460,7 @@ export function checkTextFrame(res: RawExchangeResult): string {
 }
 
 /**
- * The whole lesson-9 handshake on `path`: 101, headers, the accept value for two
+ * The whole hand-made handshake (how-websockets-work) on `path`: 101, headers, the accept value for two
  * keys, a readable text frame, and a real `ws` client that reads it.
  */
 export async function checkHandMadeHandshake(h: StepContext, path: string): Promise<void> {
@@ -484,7 +484,7 @@ export async function checkHandMadeHandshake(h: StepContext, path: string): Prom
 }
 
 // ---------------------------------------------------------------------------
-// Modules the learner writes for the browser (lesson 13's reconnecting client).
+// Modules the learner writes for the browser (the reconnecting client of handling-disconnects).
 
 /**
  * Bundles `relPath` of the workspace on its own and imports it, fresh on every

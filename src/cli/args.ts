@@ -23,6 +23,10 @@ export const FLAG_SPEC = {
   json: { type: "boolean" },
   title: { type: "string" },
   at: { type: "string" },
+  dir: { type: "string" },
+  "from-trees": { type: "boolean" },
+  full: { type: "boolean" },
+  forward: { type: "boolean" },
 } as const;
 
 /** Parsed command line. */
@@ -50,6 +54,10 @@ export interface Parsed {
     json?: boolean;
     title?: string;
     at?: string;
+    dir?: string;
+    "from-trees"?: boolean;
+    full?: boolean;
+    forward?: boolean;
   };
 }
 

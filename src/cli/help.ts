@@ -10,11 +10,12 @@ Commands
   list               All lessons, with your progress
   hint <n>           The hint for the step you are stuck on in lesson n
   reset <n>          Replace your workspace with lesson n's starter (your work is backed up first)
-  solution <n>       Show the reference solution of lesson n (after you pass it, or with --force)
+  solution <n>       Show lesson n's solution as a diff from its starter (after you pass it, or --force)
   doctor             Check Node, installed modules, Redis and Chromium
   grade              Grade a workspace for CI: results.json, JUnit, GitHub annotations
   new <slug>         Scaffold a lesson (text, starter, checker, solution, fixtures, manifest)
-  dev check          Check the course itself: every solution passes, every starter and fixture fails
+  dev edit|save      Change the course through its one history (git), then write every tree
+  dev check          Check the course itself: history, trees, every solution passes, starters and fixtures fail
 
 Shortcuts: npm run lesson 7  =  npm run labs -- lesson 7
 Run \`npm run labs -- <command> --help\` for a command's options.`,
@@ -30,8 +31,9 @@ Without a terminal, type the letter and press Enter.`,
 
 Options
   --workspace, -w DIR   The project to check (default: workspace/)
-  --solution            Check the reference solution instead of your workspace
-  --previous            Also check every earlier lesson (regression)
+  --solution            Check a private copy of the reference solution instead of your workspace
+  --previous            Also check every earlier lesson (regression); with --solution, all of
+                        them against lesson n's solution (what a learner's project must survive)
   --reporter, -r NAME   pretty | plain | json | junit (comma-separated for several)
   --output, -o FILE     Where json/junit go (default: standard output)
   --verbose, -v         Stream every line of every step
@@ -44,10 +46,11 @@ Exit codes: 0 every step passed, 1 a step failed, 2 the lesson could not be chec
 
 Backs up your workspace under <workspace>/.labs/backups/ and replaces it with lesson n's
 starter. Asks first on a terminal; elsewhere it needs --yes.`,
-  solution: `Usage: npm run labs -- solution <n> [--diff] [--force]
+  solution: `Usage: npm run labs -- solution <n> [--full] [--diff] [--force]
 
-Prints the reference solution's files of lesson n, or with --diff the differences from your
-workspace. Only after you have passed the lesson, unless --force.`,
+Prints what lesson n's solution changes in its starter, as a diff. --full prints the
+solution's whole files; --diff compares the solution with your workspace. Only after you
+have passed the lesson, unless --force.`,
   doctor:
     "Usage: npm run labs -- doctor\n\nChecks Node's version, installed modules, Redis and Chromium, and says how to fix what is missing.",
   grade: `Usage: npm run labs -- grade [options]
@@ -70,12 +73,28 @@ Exit codes: 0 every lesson passed, 1 a lesson failed, 2 could not grade.
 results.json is described in docs/results-schema.md.`,
   new: `Usage: npm run labs -- new <slug> [--title "Title"] [--at N]
 
-Adds lessons/NN-slug/ (lesson.md skeleton, starter/, check.ts with one example step),
-solutions/NN-slug/, test/fixtures/NN-slug/ and the manifest entry. The starter and the
-solution start as copies of the previous lesson's solution. With --at, the lessons from
-N on move up one number (folders and manifest).`,
-  dev: `Usage: npm run labs -- dev check [--repeat N] [--lessons LIST]
+Adds lessons/NN-slug/ (lesson.md skeleton, check.ts with one example step, starter/ with a
+TODO.md), solutions/NN-slug/, test/fixtures/NN-slug/ and the manifest entry, and inserts the
+lesson into the course history: its starter and solution start as the previous lesson's
+solution, so every later lesson's patch still applies. With --at, the later lessons' folders
+are renamed; no file inside them names a number, so nothing else changes. Then write the
+lesson's code with: npm run labs -- dev edit --at <slug>`,
+  dev: `Usage: npm run labs -- dev edit [--at STAGE] [--dir DIR] [--from-trees] [--force]
+       npm run labs -- dev save [--dir DIR]
+       npm run labs -- dev check [--repeat N] [--lessons LIST] [--forward]
 
-Checks the course: manifest and folders agree, every step has a title and hint, every starter
-has TODO markers and fails its checker, every solution passes, every fixture fails at its step.`,
+edit   Lays the course out as a git repository (default .labs/course-history/): one commit
+       per stage in course order (starter: <slug>, solution: <slug>; tagged starter/<slug>,
+       solution/<slug>), a branch per fixture (fixture/<slug>/<name>). --at <slug> (or
+       starter/<slug>, solution/<slug>) starts an interactive rebase stopped there: change
+       the files, git commit -a --amend, git rebase --continue. --from-trees builds the
+       history from the committed trees as they stand (adopts hand edits). Refuses to
+       replace a history with unsaved work unless --force.
+save   Writes every stage back: the trees, their patches, every fixture carried onto its
+       lesson's new solution, and each lesson.md's step list. Refuses during an unfinished
+       rebase, naming the lesson, file and hunk of each conflict.
+check  The course checks itself: manifest, references by slug, trees == history, types,
+       step lists; every solution passes (--repeat N times), the final solution passes
+       every lesson (--forward: every later solution), every starter and carried-over
+       learner fails, every fixture fails at its step.`,
 };

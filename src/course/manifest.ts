@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { LessonChecker } from "../checks/types.ts";
 import { LearnerError } from "../errors.ts";
 import { RUNNER_ROOT } from "../runner/build.ts";
+import { renderLessonRefs } from "./lesson-refs.ts";
 
 /** One lesson of the course, with the paths of its parts. */
 export interface Lesson {
@@ -92,8 +93,16 @@ export function isAvailable(lesson: Lesson): boolean {
   return existsSync(lesson.lessonFile);
 }
 
-/** Imports and validates a lesson's checker. */
-export async function loadChecker(lesson: Lesson): Promise<LessonChecker> {
+/** The course a lesson belongs to (read again from its manifest: `lessons/NN-slug` → the root). */
+export function courseOf(lesson: Lesson): Course {
+  return loadCourse(dirname(dirname(lesson.dir)));
+}
+
+/**
+ * Imports and validates a lesson's checker. The steps come back as copies whose
+ * titles and hints have their `{{lesson:slug}}` references rendered.
+ */
+export async function loadChecker(lesson: Lesson, course?: Course): Promise<LessonChecker> {
   if (!existsSync(lesson.checkFile)) {
     throw new LearnerError(
       "LESSON_MALFORMED",
@@ -112,7 +121,12 @@ export async function loadChecker(lesson: Lesson): Promise<LessonChecker> {
       hint: "See AUTHORING.md for the checker format.",
     });
   }
-  return checker!;
+  const refs = course ?? courseOf(lesson);
+  const render = (text: string) => renderLessonRefs(text, refs, { file: lesson.checkFile });
+  return {
+    ...checker!,
+    steps: checker!.steps.map((s) => ({ ...s, title: render(s.title), hint: render(s.hint) })),
+  };
 }
 
 /** Lists what is wrong with a checker object (empty when it is well-formed). */

@@ -9,7 +9,8 @@ import { createBuilder, type ServerBuilder } from "../runner/build.ts";
 import { CHECK_TIMERS } from "../runner/environment.ts";
 import { Launcher } from "../runner/launcher.ts";
 import { provideRedis, type RedisHandle } from "../runner/redis.ts";
-import { type Lesson, loadChecker } from "./manifest.ts";
+import { renderLessonRefs } from "./lesson-refs.ts";
+import { courseOf, type Lesson, loadChecker } from "./manifest.ts";
 
 /** Options for checking lessons against one workspace. */
 export interface RunOptions {
@@ -32,7 +33,11 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
   const info = infoOf(lesson);
   const reporter = opts.reporter;
   reporter.onLessonStart?.(info);
-  const transcript = new Transcript();
+  // Lesson references in the checker's texts and log lines are rendered once the
+  // course is known. Those texts may quote the learner's output, so an unknown
+  // {{lesson:…}} there is kept as it is rather than thrown.
+  let render: ((text: string) => string) | undefined;
+  const transcript = new Transcript({ render: (text) => (render ? render(text) : text) });
   const unsubscribe = transcript.subscribe((line) => reporter.onLine?.(line));
   const ownBuilder = !opts.builder;
   const builder = opts.builder ?? createBuilder(opts.workspace, opts.env?.LABS_RUNTIME);
@@ -41,7 +46,9 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
   let result: LessonResult;
   let reported = false;
   try {
-    const checker = await loadChecker(lesson);
+    const course = courseOf(lesson);
+    render = (text) => renderLessonRefs(text, course, { file: lesson.checkFile, unknown: "keep" });
+    const checker = await loadChecker(lesson, course);
     const timers: Timers = { ...CHECK_TIMERS, ...checker.timers };
     if (checker.redis) redis = await provideRedis(transcript, opts.env ?? process.env);
     const launcher =
@@ -62,6 +69,7 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
       timers,
       redis,
       workspace: opts.workspace,
+      render,
       events: {
         onStepStart: (l, st) => reporter.onStepStart?.(l, st),
         onStepResult: (l, r) => reporter.onStepResult?.(l, r),

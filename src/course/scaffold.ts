@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
-import { cp, mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LearnerError } from "../errors.ts";
+import { EMPTY_TREE } from "./history/git.ts";
+import { diffTrees, initRepo, treeOfDir } from "./history/history-repo.ts";
 import { type Course, loadCourse } from "./manifest.ts";
-import { filesOf } from "./workspace.ts";
+import { copyTree } from "./workspace.ts";
 
 const LESSON_TEMPLATE = (title: string) => `# ${title}
 
@@ -55,7 +58,8 @@ const id = (n: number, slug: string) => `${String(n).padStart(2, "0")}-${slug}`;
  * Adds a lesson: its folder (lesson text skeleton, starter, checker with one
  * example step), its solution folder, its fixtures folder and its manifest
  * entry. With `at`, later lessons move up one number, folders and manifest alike.
- * The starter and solution start as copies of the previous lesson's solution.
+ * The starter and solution start as copies of the previous lesson's solution (the
+ * starter with a TODO.md saying what to do), stored as two patches in the history.
  */
 export async function scaffoldLesson(opts: {
   slug: string;
@@ -104,20 +108,34 @@ export async function scaffoldLesson(opts: {
 
   const lessonDir = join(root, "lessons", id(number, opts.slug));
   const solutionDir = join(root, "solutions", id(number, opts.slug));
-  await mkdir(join(lessonDir, "starter"), { recursive: true });
+  const starterDir = join(lessonDir, "starter");
+  await mkdir(starterDir, { recursive: true });
   await mkdir(solutionDir, { recursive: true });
   await mkdir(join(root, "test", "fixtures", id(number, opts.slug)), { recursive: true });
   await writeFile(join(lessonDir, "lesson.md"), LESSON_TEMPLATE(title));
   await writeFile(join(lessonDir, "check.ts"), CHECK_TEMPLATE);
   if (prev && existsSync(prev.solutionDir)) {
-    for (const f of await filesOf(prev.solutionDir)) {
-      await cp(join(prev.solutionDir, f), join(lessonDir, "starter", f));
-      await cp(join(prev.solutionDir, f), join(solutionDir, f));
-    }
+    await copyTree(prev.solutionDir, starterDir);
+    await copyTree(prev.solutionDir, solutionDir);
   }
   await writeFile(
-    join(lessonDir, "starter", "TODO.md"),
-    `TODO(lesson ${number}): stub the part of the solution this lesson asks for, with // TODO(lesson ${number}) markers in src/.\n`,
+    join(starterDir, "TODO.md"),
+    `TODO(${opts.slug}): write this lesson's change through \`npm run labs -- dev edit --at ${opts.slug}\`: the solution, then the starter's stubs with // TODO(${opts.slug}) markers in src/. Delete this file.\n`,
   );
+  // The new stages go into the history as two patches; the solution is the previous
+  // one unchanged, so every later lesson's patch still applies on top of it.
+  const repo = await mkdtemp(join(tmpdir(), "labs-new-"));
+  try {
+    await initRepo(repo);
+    const base = prev ? treeOfDir(repo, prev.solutionDir) : EMPTY_TREE;
+    const starter = treeOfDir(repo, starterDir);
+    await writeFile(join(lessonDir, "starter.patch"), diffTrees(repo, base, starter));
+    await writeFile(
+      join(lessonDir, "solution.patch"),
+      diffTrees(repo, starter, treeOfDir(repo, solutionDir)),
+    );
+  } finally {
+    await rm(repo, { recursive: true, force: true });
+  }
   return { number, dir: lessonDir };
 }

@@ -1,41 +1,28 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
 import type { Out } from "../report/pretty.ts";
 import { createStyle } from "../report/style.ts";
+import { carryOver } from "./carry-over.ts";
+import {
+  failsAtProblems,
+  importChecker,
+  skeletonProblems,
+  stepsSectionProblems,
+  typecheckTrees,
+} from "./course-lint.ts";
+import { type Fixture, listFixtures, materialiseFixture } from "./fixtures.ts";
+import { historyProblems } from "./history/verify.ts";
+import { numberedRefProblems } from "./lesson-refs.ts";
 import { type Course, isAvailable, type Lesson, loadChecker, loadCourse } from "./manifest.ts";
 import { checkLesson } from "./run-lessons.ts";
 import { filesOf, materialise } from "./workspace.ts";
 
-export { materialise };
+export { listFixtures, materialise };
 
 /** Time a lesson's check may take on its reference solution unless its checker says otherwise (ms). */
 export const DEFAULT_BUDGET = 5000;
-
-/** A broken learner server kept as an overlay on a lesson's solution. */
-export interface Fixture {
-  name: string;
-  dir: string;
-  /** The step slug at which the checker must reject it. */
-  failsAt: string;
-  about: string;
-}
-
-/** The fixtures of a lesson (`test/fixtures/NN-slug/<name>/fixture.json` + overlay files). */
-export function listFixtures(lesson: Lesson): Fixture[] {
-  if (!existsSync(lesson.fixturesDir)) return [];
-  return readdirSync(lesson.fixturesDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(lesson.fixturesDir, d.name, "fixture.json")))
-    .map((d) => {
-      const dir = join(lesson.fixturesDir, d.name);
-      const meta = JSON.parse(readFileSync(join(dir, "fixture.json"), "utf8")) as {
-        failsAt: string;
-        about: string;
-      };
-      return { name: d.name, dir, ...meta };
-    });
-}
 
 /** Checks `lesson` against a folder, quietly. */
 export async function runQuiet(
@@ -53,7 +40,76 @@ export function firstFailure(result: LessonResult): string | undefined {
     : result.steps.find((s) => s.status === "fail" || s.status === "error")?.slug;
 }
 
-/** Static problems of a lesson's folders: missing parts, starters without TODO markers, malformed checkers. */
+/** Checks `lesson` against a private copy made by `make`, removed afterwards. */
+async function onCopy(
+  lesson: Lesson,
+  make: () => Promise<string>,
+  env?: NodeJS.ProcessEnv,
+): Promise<LessonResult> {
+  const dir = await make();
+  try {
+    return await runQuiet(lesson, dir, env);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `lesson`'s checker against a private copy of `solutionOf`'s reference solution. */
+export function checkSolution(
+  lesson: Lesson,
+  solutionOf: Lesson = lesson,
+  env?: NodeJS.ProcessEnv,
+) {
+  return onCopy(lesson, () => materialise(solutionOf.solutionDir), env);
+}
+
+/** `lesson`'s checker against a private copy of its starter. */
+export function checkStarter(lesson: Lesson, env?: NodeJS.ProcessEnv) {
+  return onCopy(lesson, () => materialise(lesson.starterDir), env);
+}
+
+/** `lesson`'s checker against its solution with `fixture` applied. */
+export function checkFixture(lesson: Lesson, fixture: Fixture, env?: NodeJS.ProcessEnv) {
+  return onCopy(lesson, () => materialiseFixture(lesson, fixture), env);
+}
+
+/**
+ * A learner who carries their work into `lesson`: the previous lesson's solution with
+ * this lesson's edits merged in, as `npm run lesson` does it. Resolves to the check's
+ * result and the merge's conflicts (there should be none: the learner's files are the base).
+ */
+export async function checkCarriedOver(
+  course: Course,
+  lesson: Lesson,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ result: LessonResult; conflicts: string[] }> {
+  const prev = course.lessons[course.lessons.indexOf(lesson) - 1];
+  let conflicts: string[] = [];
+  const result = await onCopy(
+    lesson,
+    async () => {
+      const dir = await materialise(prev.solutionDir);
+      const carried = await carryOver(dir, course, prev, lesson);
+      conflicts = carried.conflicts.map((c) => c.file);
+      return dir;
+    },
+    env,
+  );
+  return { result, conflicts };
+}
+
+/** True when a check got past starting the learner's server (it failed at a lesson step). */
+export function failedAfterStart(result: LessonResult): boolean {
+  const at = firstFailure(result);
+  return (
+    result.status === "fail" &&
+    at !== undefined &&
+    at !== "server-starts" &&
+    !at.startsWith("error:")
+  );
+}
+
+/** Static problems of a lesson's folders: missing parts, starters without TODO markers, malformed checkers, stale step lists. */
 export async function staticProblems(lesson: Lesson): Promise<string[]> {
   const problems: string[] = [];
   for (const [what, path] of [
@@ -64,28 +120,60 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
   }
   const hasServer = existsSync(join(lesson.starterDir, "src", "server.ts"));
   if (existsSync(lesson.starterDir)) {
-    const sources = (await filesOf(lesson.starterDir)).filter(
-      (f) => f.endsWith(".ts") || /^answers[\\/].*\.json$/.test(f),
+    // A stub says TODO(<slug>); a knowledge check's answers file holds "TODO" answers.
+    const answers = join("answers", `${lesson.slug}.json`);
+    const marked = await Promise.all(
+      (await filesOf(lesson.starterDir))
+        .filter((f) => f.endsWith(".ts") || f === answers)
+        .map(async (f) => {
+          const text = await readFile(join(lesson.starterDir, f), "utf8");
+          return f === answers ? text.includes('"TODO"') : text.includes(`TODO(${lesson.slug})`);
+        }),
     );
-    const texts = await Promise.all(
-      sources.map((f) => readFile(join(lesson.starterDir, f), "utf8")),
-    );
-    if (!texts.some((t) => t.includes("TODO"))) problems.push("the starter has no TODO marker");
+    if (!marked.some(Boolean))
+      problems.push(
+        `the starter has no TODO(${lesson.slug}) marker (nor a "TODO" answer in ${answers})`,
+      );
   } else problems.push(`missing starter: ${lesson.starterDir}`);
   if (hasServer && !existsSync(join(lesson.solutionDir, "src", "server.ts")))
     problems.push(`missing solution: ${lesson.solutionDir}`);
+  problems.push(...skeletonProblems(lesson));
+  let fixtures: Fixture[] = [];
+  try {
+    fixtures = listFixtures(lesson);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   if (existsSync(lesson.checkFile)) {
     try {
-      await loadChecker(lesson);
+      // the step list is generated from the titles as written, before references are rendered
+      const checker = await importChecker(lesson);
+      problems.push(...stepsSectionProblems(lesson, checker));
+      problems.push(...failsAtProblems(lesson, checker, fixtures));
     } catch (error) {
       problems.push(
         `checker: ${(error as Error).message} ${((error as { details?: string[] }).details ?? []).join("; ")}`,
       );
     }
   }
-  if (hasServer && listFixtures(lesson).length < 4)
-    problems.push(`only ${listFixtures(lesson).length} broken-server fixtures (4 or more wanted)`);
+  if (hasServer && fixtures.length < 4)
+    problems.push(`only ${fixtures.length} broken-server fixtures (4 or more wanted)`);
   return problems;
+}
+
+/** Problems of the course as a whole: manifest and folders, numbered references, the history, the trees' types. */
+export async function courseWideProblems(course: Course): Promise<string[]> {
+  return [
+    ...courseProblems(course),
+    ...numberedRefProblems(course),
+    ...(await historyProblems(course)),
+    ...(await typecheckTrees(
+      course.root,
+      course.lessons
+        .flatMap((l) => [l.starterDir, l.solutionDir])
+        .filter((d) => existsSync(join(d, "tsconfig.json"))),
+    )),
+  ];
 }
 
 /** Problems of the course as a whole: manifest entries and folders that do not agree. */
@@ -96,10 +184,16 @@ export function courseProblems(course: Course): string[] {
     if (dir.isDirectory() && !known.has(dir.name))
       problems.push(`lessons/${dir.name} is not in lessons/manifest.json`);
   }
-  for (const dir of existsSync(join(course.root, "solutions"))
-    ? readdirSync(join(course.root, "solutions"))
-    : []) {
-    if (!known.has(dir)) problems.push(`solutions/${dir} matches no lesson in the manifest`);
+  for (const base of ["solutions", join("test", "fixtures")]) {
+    const dir = join(course.root, base);
+    for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      if (
+        entry.isDirectory() &&
+        !known.has(entry.name) &&
+        !["malicious", "supervisor"].includes(entry.name)
+      )
+        problems.push(`${base}/${entry.name} matches no lesson in the manifest`);
+    }
   }
   course.lessons.forEach((l, i) => {
     if (l.number !== i + 1)
@@ -114,90 +208,109 @@ export interface SelfCheckReport {
   problems: string[];
 }
 
-/** `labs dev check`: every part of every available lesson, with `repeat` runs of each solution. */
+/**
+ * `labs dev check`: the course as a whole, then every part of every available lesson:
+ * `repeat` runs of its solution, its starter, a carried-over learner, each fixture, and
+ * the final solution against the lesson's checker (with `forward`, every later solution).
+ */
 export async function selfCheck(opts: {
   repeat?: number;
   lessons?: string;
+  forward?: boolean;
   out: Out;
   env?: NodeJS.ProcessEnv;
   color?: boolean;
 }): Promise<SelfCheckReport> {
   const s = createStyle(Boolean(opts.color));
   const course = loadCourse();
-  const wanted = opts.lessons?.split(",").map((x) => Number(x.trim()));
+  const wanted = opts.lessons?.split(",").map((x) => x.trim());
   const lessons = course.lessons.filter(
-    (l) => isAvailable(l) && (!wanted || wanted.includes(l.number)),
+    (l) =>
+      isAvailable(l) && (!wanted || wanted.includes(String(l.number)) || wanted.includes(l.slug)),
   );
-  const problems = courseProblems(course);
-  const missing = course.lessons.filter((l) => !isAvailable(l));
-  if (missing.length)
-    opts.out.write(s.dim(`Not written yet: ${missing.map((l) => l.number).join(", ")}\n`));
+  const problems: string[] = [];
   const say = (ok: boolean, text: string) => {
     opts.out.write(`  ${ok ? s.green(s.ok) : s.red(s.bad)} ${text}\n`);
     if (!ok) problems.push(text);
   };
+  opts.out.write(`${s.bold("The course")}\n`);
+  const t0 = performance.now();
+  const wide = await courseWideProblems(course);
+  for (const p of wide) say(false, p);
+  if (!wide.length)
+    say(
+      true,
+      `manifest, references, history and types agree (${Math.round(performance.now() - t0)} ms)`,
+    );
+  const missing = course.lessons.filter((l) => !isAvailable(l));
+  if (missing.length)
+    opts.out.write(s.dim(`Not written yet: ${missing.map((l) => l.slug).join(", ")}\n`));
+  const final = course.lessons.at(-1)!;
   const flakySteps = new Map<string, number>();
   let solutionRuns = 0;
   for (const lesson of lessons) {
-    opts.out.write(`\n${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)}\n`);
-    for (const p of await staticProblems(lesson)) say(false, `lesson ${lesson.number}: ${p}`);
+    opts.out.write(`\n${s.bold(`Lesson ${lesson.number} · ${lesson.title} (${lesson.slug})`)}\n`);
+    for (const p of await staticProblems(lesson)) say(false, `${lesson.slug}: ${p}`);
     const checker = await loadChecker(lesson).catch(() => undefined);
-    if (!checker) continue;
-    // A lesson without a server (a knowledge check) has a solution folder without src/server.ts.
-    const serverless = checker.server === false && existsSync(lesson.solutionDir);
-    if (!serverless && !existsSync(join(lesson.solutionDir, "src", "server.ts"))) continue;
+    if (!checker || !existsSync(lesson.solutionDir)) continue;
     let flaky = 0;
     const repeat = Math.max(1, opts.repeat ?? 1);
     const times: number[] = [];
     for (let i = 0; i < repeat; i++) {
       solutionRuns++;
-      const dir = await materialise(lesson.solutionDir);
-      try {
-        const r = await runQuiet(lesson, dir, opts.env);
-        times.push(r.durationMs);
-        if (r.status !== "pass") {
-          flaky++;
-          const at = firstFailure(r) ?? "?";
-          flakySteps.set(
-            `${lesson.number}/${at}`,
-            (flakySteps.get(`${lesson.number}/${at}`) ?? 0) + 1,
-          );
-          problems.push(
-            `lesson ${lesson.number}: solution failed at ${firstFailure(r)} on run ${i + 1}: ${r.steps.find((x) => x.status !== "pass")?.message ?? r.error?.message}`,
-          );
-        }
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+      const r = await checkSolution(lesson, lesson, opts.env);
+      times.push(r.durationMs);
+      if (r.status !== "pass") {
+        flaky++;
+        const at = `${lesson.slug}/${firstFailure(r) ?? "?"}`;
+        flakySteps.set(at, (flakySteps.get(at) ?? 0) + 1);
+        problems.push(
+          `${lesson.slug}: solution failed at ${firstFailure(r)} on run ${i + 1}: ${r.steps.find((x) => x.status !== "pass")?.message ?? r.error?.message}`,
+        );
       }
     }
     const median = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
     const budget = checker.budget ?? DEFAULT_BUDGET;
     if (median > budget)
       problems.push(
-        `lesson ${lesson.number}: the check took ${median} ms on the solution, over its budget of ${budget} ms`,
+        `${lesson.slug}: the check took ${median} ms on the solution, over its budget of ${budget} ms`,
       );
     opts.out.write(
       `  ${flaky === 0 ? s.green(s.ok) : s.red(s.bad)} solution passes ${repeat - flaky}/${repeat} (median ${median} ms)\n`,
     );
-    const starter = await materialise(lesson.starterDir);
-    try {
-      const r = await runQuiet(lesson, starter, opts.env);
-      say(r.status === "fail", `starter fails (at ${firstFailure(r) ?? "nothing: it passed"})`);
-    } finally {
-      await rm(starter, { recursive: true, force: true });
+    const starter = await checkStarter(lesson, opts.env);
+    say(
+      starter.status === "fail",
+      `starter fails (at ${firstFailure(starter) ?? "nothing: it passed"})`,
+    );
+    if (lesson !== course.lessons[0] && checker.server !== false) {
+      const carried = await checkCarriedOver(course, lesson, opts.env);
+      say(
+        failedAfterStart(carried.result) && carried.conflicts.length === 0,
+        `a learner carried over from the previous solution starts and fails (at ${firstFailure(carried.result) ?? "nothing: it passed"}${carried.conflicts.length ? `; conflicts in ${carried.conflicts.join(", ")}` : ""})`,
+      );
     }
     for (const fx of listFixtures(lesson)) {
-      const dir = await materialise(lesson.solutionDir, fx.dir);
+      let at: string | undefined;
       try {
-        const r = await runQuiet(lesson, dir, opts.env);
-        const at = firstFailure(r);
-        say(
-          at === fx.failsAt,
-          `fixture ${fx.name} fails at ${fx.failsAt}${at === fx.failsAt ? "" : ` (it ${at ? `failed at ${at}` : "passed"})`}`,
-        );
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+        at = firstFailure(await checkFixture(lesson, fx, opts.env));
+      } catch (error) {
+        at = `not applied: ${(error as Error).message}`;
       }
+      say(
+        at === fx.failsAt,
+        `fixture ${fx.name} fails at ${fx.failsAt}${at === fx.failsAt ? "" : ` (it ${at ? `failed at ${at}` : "passed"})`}`,
+      );
+    }
+    const later = course.lessons.filter(
+      (l) => l.number > lesson.number && (opts.forward || l === final),
+    );
+    for (const sol of later) {
+      const r = await checkSolution(lesson, sol, opts.env);
+      say(
+        r.status === "pass",
+        `the solution of ${sol.slug} passes this lesson's check${r.status === "pass" ? "" : ` (it failed at ${firstFailure(r)})`}`,
+      );
     }
   }
   const flakyList = [...flakySteps].map(([step, n]) => `${step} (${n}×)`).join(", ");

@@ -56,7 +56,7 @@ export async function prepareWorkspace(workspace: string, lesson: Lesson): Promi
   if (!existsSync(join(workspace, "src", "server.ts"))) {
     const existing = await listFiles(workspace);
     if (existing.length > 0) {
-      await backupWorkspace(workspace, `before-seed-lesson-${lesson.number}`);
+      await backupWorkspace(workspace, `before-seed-${lesson.slug}`);
     }
     await mkdir(workspace, { recursive: true });
     for (const f of starterFiles) {
@@ -93,7 +93,7 @@ export async function resetWorkspace(
   lesson: Lesson,
 ): Promise<string | undefined> {
   requireStarter(lesson);
-  const backup = await backupWorkspace(workspace, `before-reset-lesson-${lesson.number}`);
+  const backup = await backupWorkspace(workspace, `before-reset-${lesson.slug}`);
   if (existsSync(workspace)) {
     for (const entry of await readdir(workspace)) {
       if (IGNORED_DIRS.has(entry)) continue;
@@ -110,6 +110,12 @@ export async function resetWorkspace(
 /** Files of a folder, relative, skipping ignored folders and databases. */
 export async function filesOf(dir: string): Promise<string[]> {
   return listFiles(dir);
+}
+
+/** Copies a tree's files (skipping ignored folders and databases) into `to`. */
+export async function copyTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const f of await filesOf(from)) await cp(join(from, f), join(to, f));
 }
 
 /** True when `dir` exists and is a folder. */

@@ -1,14 +1,22 @@
 import { confirm, input, select } from "@inquirer/prompts";
 import { renderMarkdown } from "../report/markdown.ts";
 import type { Style } from "../report/style.ts";
-import { type Answers, answersRelPath, readAnswers, score, writeAnswers } from "./answers-file.ts";
+import {
+  type Answers,
+  answersRelPath,
+  type QuizLesson,
+  readAnswers,
+  score,
+  writeAnswers,
+} from "./answers-file.ts";
 import type { Question, Quiz } from "./format.ts";
 import { grade, isBlank, parseNumber } from "./grade.ts";
 
 /** Where and how the questions are asked. */
 export interface AskOptions {
   quiz: Quiz;
-  lesson: number;
+  /** The lesson (a `Lesson` will do): its slug names the answers file. */
+  lesson: QuizLesson;
   workspace: string;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream & { columns?: number };
@@ -30,16 +38,17 @@ export interface AskOutcome {
  * Asks a lesson's questions in the terminal, one at a time: a choice list for
  * multiple choice, a line of input for numbers and words. After each answer it
  * explains it; a wrong one may be tried again. Every answer is written to
- * `answers/lesson-NN.json` at once, so the lesson's check grades exactly what was
+ * `answers/<slug>.json` at once, so the lesson's check grades exactly what was
  * answered here, and Ctrl+C keeps what was answered so far.
  */
 export async function askQuiz(opts: AskOptions): Promise<AskOutcome> {
-  const { quiz, lesson, workspace, style: s } = opts;
+  const { quiz, workspace, style: s } = opts;
+  const slug = opts.lesson.slug;
   const out = (text: string) => opts.output.write(text);
   // A pseudo-terminal may report 0 columns; wrap at 80 then.
   const width = Math.max(40, Math.min(opts.output.columns || 80, 100) - 2);
   const md = (text: string) => renderMarkdown(text, s, width);
-  const read = readAnswers(workspace, lesson);
+  const read = readAnswers(workspace, slug);
   const answers: Answers = read.ok ? { ...read.answers } : {};
   const before = score(quiz, answers);
   const todo =
@@ -49,12 +58,12 @@ export async function askQuiz(opts: AskOptions): Promise<AskOutcome> {
 
   if (todo.length === 0) {
     out(
-      `\n${s.green(s.ok)} Knowledge check: all ${before.total} answers in ${answersRelPath(lesson)} are right.\n`,
+      `\n${s.green(s.ok)} Knowledge check: all ${before.total} answers in ${answersRelPath(slug)} are right.\n`,
     );
     return { answers, right: before.right, total: before.total, interrupted: false };
   }
   out(`\n${s.bold(`Knowledge check: ${todo.length} question${todo.length > 1 ? "s" : ""}`)}`);
-  out(s.dim(` (Ctrl+C stops; your answers so far are kept in ${answersRelPath(lesson)})\n`));
+  out(s.dim(` (Ctrl+C stops; your answers so far are kept in ${answersRelPath(slug)})\n`));
   if (quiz.intro) out(`\n${md(quiz.intro)}`);
 
   const context = { input: opts.input, output: opts.output };
@@ -68,7 +77,7 @@ export async function askQuiz(opts: AskOptions): Promise<AskOutcome> {
       for (;;) {
         const value = await askOne(q, answers[q.id], context);
         answers[q.id] = value;
-        await writeAnswers(workspace, lesson, quiz, answers);
+        await writeAnswers(workspace, slug, quiz, answers);
         const verdict = grade(q, value);
         if (verdict.status === "right") {
           out(`${s.green(`${s.ok} Right.`)}\n${md(verdict.feedback)}\n`);
@@ -88,7 +97,7 @@ export async function askQuiz(opts: AskOptions): Promise<AskOutcome> {
     out(`\n${s.dim("Stopped. Your answers so far are saved; run the lesson again to go on.")}\n`);
   }
   const after = score(quiz, answers);
-  const file = answersRelPath(lesson);
+  const file = answersRelPath(slug);
   out(
     `\n${after.right === after.total ? s.green(s.ok) : s.yellow("!")} ${after.right} of ${after.total} right, saved in ${file}.\n`,
   );

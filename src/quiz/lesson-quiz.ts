@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { readProgress, writeProgress } from "../course/progress.ts";
+import { renderLessonRefsIn } from "../course/lesson-refs.ts";
+import type { Course } from "../course/manifest.ts";
+import { type LessonRef, readProgress, slugOf, writeProgress } from "../course/progress.ts";
 import { readAnswers, score } from "./answers-file.ts";
 import { loadQuiz, type Quiz } from "./format.ts";
 
@@ -9,22 +11,29 @@ export function quizFileOf(lessonDir: string): string {
   return join(lessonDir, "quiz.json");
 }
 
-/** The lesson's knowledge check, or undefined when the lesson has none. */
-export function findQuiz(lessonDir: string): Quiz | undefined {
+/**
+ * The lesson's knowledge check, or undefined when the lesson has none. With the
+ * course, its texts come back with `{{lesson:slug}}` references rendered.
+ */
+export function findQuiz(lessonDir: string, course?: Course): Quiz | undefined {
   const file = quizFileOf(lessonDir);
-  return existsSync(file) ? loadQuiz(file) : undefined;
+  if (!existsSync(file)) return undefined;
+  const quiz = loadQuiz(file);
+  return course ? renderLessonRefsIn(quiz, course, { file }) : quiz;
 }
 
 /**
- * Copies a lesson's answers file into the progress file's `quiz` field
- * (`{ answers, passedAt }`, answers as strings), with `passedAt` set the first
- * time every answer is right. Does nothing when there is no answers file.
+ * Copies a lesson's answers file (`answers/<slug>.json`) into the progress file's
+ * `quiz` field under the lesson's slug (`{ answers, passedAt }`, answers as strings),
+ * with `passedAt` set the first time every answer is right. Does nothing when there
+ * is no answers file.
  */
-export async function recordQuiz(workspace: string, lesson: number, quiz: Quiz): Promise<void> {
-  const read = readAnswers(workspace, lesson);
+export async function recordQuiz(workspace: string, lesson: LessonRef, quiz: Quiz): Promise<void> {
+  const slug = slugOf(lesson);
+  const read = readAnswers(workspace, slug);
   if (!read.ok) return;
   const progress = readProgress(workspace);
-  const previous = progress.quiz?.[lesson];
+  const previous = progress.quiz?.[slug];
   const answers: Record<string, string> = {};
   for (const q of quiz.questions) {
     const value = read.answers[q.id];
@@ -32,6 +41,9 @@ export async function recordQuiz(workspace: string, lesson: number, quiz: Quiz):
   }
   const allRight = score(quiz, read.answers).open.length === 0;
   const passedAt = previous?.passedAt ?? (allRight ? new Date().toISOString() : undefined);
-  progress.quiz = { ...progress.quiz, [lesson]: { answers, ...(passedAt ? { passedAt } : {}) } };
+  progress.quiz = {
+    ...progress.quiz,
+    [slug]: { ...previous, answers, ...(passedAt ? { passedAt } : {}) },
+  };
   await writeProgress(workspace, progress);
 }

@@ -1,26 +1,47 @@
 import type { Step, StepContext } from "../checks/types.ts";
 import { CheckFailure } from "../errors.ts";
-import { type Answers, answersRelPath, howToAnswer, readAnswers } from "./answers-file.ts";
+import {
+  type Answers,
+  adoptedMessage,
+  adoptLegacyAnswers,
+  answersRelPath,
+  howToAnswer,
+  readAnswers,
+} from "./answers-file.ts";
 import type { Question, Quiz } from "./format.ts";
 import { choiceOf, grade } from "./grade.ts";
 
 const STATE_KEY = "quiz:answers";
 
+/** The answers file as named before the lesson is known (titles and hints are fixed when the checker loads). */
+const ANY_FILE = "answers/<this lesson's slug>.json";
+
+/** How to answer, naming the lesson's command and file. */
+function howToFill(run: string | number, rel: string): string {
+  return `Run \`npm run lesson ${run}\` and answer the questions in the terminal (it writes ${rel} for you), or edit ${rel} in your workspace by hand.`;
+}
+
 /**
  * The checker steps of a knowledge check: one that reads the answers file, then
  * one per question (its id is the step slug). A wrong answer fails with the
  * explanation of that answer as the hint; the right answer is never printed.
+ * The lesson (its slug names the file, its number is shown) comes from the step
+ * context at run time, so a checker names no number.
  */
-export function quizSteps(quiz: Quiz, lesson: number): Step[] {
-  const rel = answersRelPath(lesson);
-  const how = `Run \`npm run lesson ${lesson}\` and answer the questions in the terminal (it writes ${rel} for you), or edit ${rel} in your workspace by hand.`;
+export function quizSteps(quiz: Quiz): Step[] {
   const fileStep: Step = {
     slug: "answers-file",
-    title: `Your answers are in ${rel}`,
-    hint: how,
+    title: `Your answers are in ${ANY_FILE}`,
+    hint: howToFill("<this lesson>", ANY_FILE),
     timeout: 2000,
     async run(h) {
-      const read = readAnswers(h.workspace, lesson);
+      const { slug, number } = h.lesson;
+      const rel = answersRelPath(slug);
+      const how = howToFill(number, rel);
+      for (const a of await adoptLegacyAnswers(h.workspace, [h.lesson])) {
+        h.log.info(adoptedMessage(a));
+      }
+      const read = readAnswers(h.workspace, slug);
       if (!read.ok) {
         throw new CheckFailure(read.message, {
           expected: `${rel} holding { "answers": { "<question id>": <your answer>, … } }`,
@@ -29,7 +50,7 @@ export function quizSteps(quiz: Quiz, lesson: number): Step[] {
           hint:
             read.problem === "missing"
               ? how
-              : `Fix the JSON syntax of ${rel} (a missing comma or quote is the usual cause), or delete it and run \`npm run lesson ${lesson}\` to answer again.`,
+              : `Fix the JSON syntax of ${rel} (a missing comma or quote is the usual cause), or delete it and run \`npm run lesson ${number}\` to answer again.`,
         });
       }
       h.state.set(STATE_KEY, read.answers);
@@ -37,18 +58,14 @@ export function quizSteps(quiz: Quiz, lesson: number): Step[] {
       h.log.pass(`read ${rel}: ${given} of ${quiz.questions.length} questions have an entry`);
     },
   };
-  return [
-    fileStep,
-    ...quiz.questions.map((q, i) => questionStep(q, i + 1, quiz.questions.length, lesson)),
-  ];
+  return [fileStep, ...quiz.questions.map((q, i) => questionStep(q, i + 1, quiz.questions.length))];
 }
 
-function questionStep(q: Question, n: number, total: number, lesson: number): Step {
-  const rel = answersRelPath(lesson);
+function questionStep(q: Question, n: number, total: number): Step {
   return {
     slug: q.id,
     title: `Question ${n} of ${total}: ${q.title}`,
-    hint: `Read the question again in the lesson text or with \`npm run lesson ${lesson}\`, then put your answer under "${q.id}" in ${rel}.`,
+    hint: `Read the question again in the lesson text or with \`npm run lesson\` for this lesson, then put your answer under "${q.id}" in ${ANY_FILE}.`,
     timeout: 2000,
     async run(h: StepContext) {
       const answers = (h.state.get(STATE_KEY) as Answers | undefined) ?? {};
@@ -63,7 +80,7 @@ function questionStep(q: Question, n: number, total: number, lesson: number): St
           throw new CheckFailure(`Question "${q.title}" has no answer yet.`, {
             expected: expectedForm(q),
             received,
-            hint: `${stripMarkdown(q.prompt)}${choicesLine(q)} ${howToAnswer(lesson)}`,
+            hint: `${stripMarkdown(q.prompt)}${choicesLine(q)} ${howToAnswer(h.lesson.number)}`,
           });
         case "invalid":
           throw new CheckFailure(`The answer to "${q.title}" cannot be read.`, {

@@ -238,7 +238,7 @@ export class LearnerProcess {
     await this.output.flush();
   }
 
-  /** SIGKILL to the group at once (a crash, as lesson 16 needs). */
+  /** SIGKILL to the group at once (a crash, as scaling-real-time needs). */
   async kill(): Promise<void> {
     if (!this.child) return;
     this.stopping = true;

@@ -32,7 +32,7 @@ export function findRedisServer(env: NodeJS.ProcessEnv = process.env): string | 
 
 /** The message given when a lesson needs Redis and none can be had. */
 export const NO_REDIS_HINT =
-  "Install Redis (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`) so the runner can start its own, or point REDIS_URL at a running one: `REDIS_URL=redis://127.0.0.1:6379 npm run lesson 16`.";
+  "Install Redis (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`) so the runner can start its own, or point REDIS_URL at a running one: `REDIS_URL=redis://127.0.0.1:6379 npm run lesson scaling-real-time`.";
 
 /** A Redis for one check run; `restart()` is for checks that take Redis away and back. */
 export interface RedisHandle {

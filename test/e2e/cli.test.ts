@@ -1,9 +1,10 @@
 import { existsSync, readdirSync } from "node:fs";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findLesson, loadCourse } from "../../src/course/manifest.ts";
+import { RUNNER_ROOT } from "../../src/runner/build.ts";
 import { pidsWithCwd } from "../../src/runner/procfs.ts";
 import { runCli, startCli } from "../helpers/cli.ts";
 
@@ -110,6 +111,7 @@ describe("the labs CLI", () => {
     expect(existsSync(join(ws, "src", "mine.ts"))).toBe(false);
     const backups = readdirSync(join(ws, ".labs", "backups"));
     expect(backups).toHaveLength(1);
+    expect(backups[0]).toMatch(/-before-reset-short-polling$/);
     expect(
       await readFile(join(ws, ".labs", "backups", backups[0], "src", "mine.ts"), "utf8"),
     ).toMatch(/mine = 1/);
@@ -125,7 +127,58 @@ describe("the labs CLI", () => {
     expect(closed.stderr).toMatch(/opens once you have passed it/);
     const forced = await runCli(["solution", "3", "--workspace", ws, "--force"]);
     expect(forced.code).toBe(0);
-    expect(forced.stdout).toMatch(/── src\/server\.ts/);
+    // by default, the lesson's change: its starter to its solution, as a diff
+    expect(forced.stdout).toMatch(/^diff --git a\/src\/tasks\.ts b\/src\/tasks\.ts$/m);
+    expect(forced.stdout).not.toMatch(/── src\/server\.ts/);
+    const full = await runCli(["solution", "3", "--workspace", ws, "--force", "--full"]);
+    expect(full.stdout).toMatch(/── src\/server\.ts/);
+  });
+
+  it("merges the next lesson's edits into a continuing learner's files, and says so", async () => {
+    const ws = await tempDir();
+    await cp(join(RUNNER_ROOT, "solutions", "02-project-setup"), ws, { recursive: true });
+    await writeFile(
+      join(ws, "src", "app.ts"),
+      `${await readFile(join(ws, "src", "app.ts"), "utf8")}// mine\n`,
+    );
+    await mkdir(join(ws, ".labs"), { recursive: true });
+    await writeFile(
+      join(ws, ".labs", "progress.json"),
+      JSON.stringify({ version: 2, current: "project-setup", laid: "project-setup", lessons: {} }),
+    );
+    const run = await runCli([
+      "lesson",
+      "short-polling",
+      "--workspace",
+      ws,
+      "--no-watch",
+      "--reporter",
+      "plain",
+    ]);
+    expect(run.stdout).toMatch(/merged the lesson's edits into src\/app\.ts/);
+    expect(run.stdout).toMatch(/backed up in .*before-short-polling-merge/);
+    const app = await readFile(join(ws, "src", "app.ts"), "utf8");
+    expect(app).toContain("// mine");
+    expect(app).toContain("boardRoutes");
+    const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
+    expect(progress.laid).toBe("short-polling");
+  });
+
+  it("checks a reference solution on a private copy, never in the repository", async () => {
+    const lesson = join(RUNNER_ROOT, "solutions", "03-short-polling");
+    await rm(join(lesson, ".labs"), { recursive: true, force: true });
+    const run = await runCli([
+      "check",
+      "short-polling",
+      "--solution",
+      "--previous",
+      "--reporter",
+      "plain",
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Project Setup/);
+    expect(run.stdout).toMatch(/Why Real-Time Matters/);
+    expect(existsSync(join(lesson, ".labs"))).toBe(false);
   });
 
   it("reports the machine's state with doctor", async () => {
@@ -141,6 +194,41 @@ describe("the labs CLI", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Polling\n.* 3 {2}Short Polling/);
     expect(run.stdout).toMatch(/0 of 18 lessons passed/);
+  });
+
+  it("lists progress from a version 1 file, read by slug", async () => {
+    const ws = await tempDir();
+    await mkdir(join(ws, ".labs"));
+    await writeFile(
+      join(ws, ".labs", "progress.json"),
+      JSON.stringify({
+        version: 1,
+        current: 4,
+        lessons: { "3": { passedAt: "2026-01-01T00:00:00Z", runs: 1 } },
+      }),
+    );
+    const run = await runCli(["list", "--workspace", ws]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/(✓|PASS) +3 {2}Short Polling\n/);
+    expect(run.stdout).toMatch(/ 4 {2}Long Polling {2}← current/);
+    expect(run.stdout).toMatch(/1 of 18 lessons passed/);
+  });
+
+  it("refuses a progress file from a newer runner and leaves it as it is", async () => {
+    const ws = await tempDir();
+    await mkdir(join(ws, ".labs"));
+    const file = join(ws, ".labs", "progress.json");
+    const text = '{"version": 3, "lessons": {}}';
+    await writeFile(file, text);
+    const run = await runCli(["list", "--workspace", ws]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(file);
+    expect(run.stderr).toMatch(/version 3/);
+    expect(run.stderr).toMatch(/What to do: .*git pull && npm install/);
+    const solution = await runCli(["solution", "3", "--workspace", ws]);
+    expect(solution.code).toBe(2);
+    expect(solution.stderr).toMatch(/version 3/);
+    expect(await readFile(file, "utf8")).toBe(text);
   });
 });
 
@@ -164,7 +252,10 @@ describe("watch mode (npm run lesson 3), without a terminal", () => {
       at = await cli.waitFor(/Lesson 3 passed/, 20_000, at);
       await cli.waitFor(/Next: .*npm run lesson 4/, 20_000, at);
       const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
-      expect(progress.lessons["3"].passedAt).toBeTruthy();
+      expect(progress.version).toBe(2);
+      expect(progress.current).toBe("short-polling");
+      expect(progress.lessons["short-polling"].passedAt).toBeTruthy();
+      expect(progress.lessons["3"]).toBeUndefined();
       cli.send("q");
       expect(await cli.exited).toBe(0);
     } finally {

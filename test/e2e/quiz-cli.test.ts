@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { findLesson, loadCourse } from "../../src/course/manifest.ts";
 import { ROOT, runCli } from "../helpers/cli.ts";
 
-const lesson1 = findLesson(loadCourse(), "1");
+const lesson1 = findLesson(loadCourse(), "why-real-time-matters");
+const FILE = `${lesson1.slug}.json`;
 const temps: string[] = [];
 
 async function workspace(answers?: Record<string, unknown>): Promise<string> {
@@ -15,13 +16,13 @@ async function workspace(answers?: Record<string, unknown>): Promise<string> {
   temps.push(dir);
   if (answers) {
     await mkdir(join(dir, "answers"));
-    await writeFile(join(dir, "answers", "lesson-01.json"), JSON.stringify({ answers }));
+    await writeFile(join(dir, "answers", FILE), JSON.stringify({ answers }));
   }
   return dir;
 }
 
 async function solutionAnswers(): Promise<Record<string, unknown>> {
-  const file = join(lesson1.solutionDir, "answers", "lesson-01.json");
+  const file = join(lesson1.solutionDir, "answers", FILE);
   return JSON.parse(await readFile(file, "utf8")).answers;
 }
 
@@ -33,7 +34,9 @@ describe("lesson 1's knowledge check from the command line", () => {
   it("fails at the first step, saying how to answer, when there is no answers file", async () => {
     const run = await runCli(["check", "1", "--workspace", await workspace()]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/There is no answers\/lesson-01\.json in your workspace/);
+    expect(run.stdout).toMatch(
+      /There is no answers\/why-real-time-matters\.json in your workspace/,
+    );
     expect(run.stdout).toMatch(
       /Hint: Run `npm run lesson 1` and answer the questions in the terminal/,
     );
@@ -65,15 +68,38 @@ describe("lesson 1's knowledge check from the command line", () => {
     expect(results.lessons[0].steps).toHaveLength(9);
   });
 
-  it("seeds answers/lesson-01.json with TODOs and does not ask without a terminal", async () => {
+  it("seeds answers/why-real-time-matters.json with TODOs and does not ask without a terminal", async () => {
     const ws = await workspace();
     const run = await runCli(["lesson", "1", "--workspace", ws, "--no-watch"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /answer it in answers\/lesson-01\.json \(run in a terminal to be asked\)/,
+      /answer it in answers\/why-real-time-matters\.json \(run in a terminal to be asked\)/,
     );
-    const seeded = JSON.parse(await readFile(join(ws, "answers", "lesson-01.json"), "utf8"));
+    const seeded = JSON.parse(await readFile(join(ws, "answers", FILE), "utf8"));
+    expect(seeded.lesson).toBe("why-real-time-matters");
     expect(Object.values(seeded.answers).every((v) => v === "TODO")).toBe(true);
+    const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
+    expect(progress).toMatchObject({ version: 2, current: "why-real-time-matters" });
+    expect(Object.keys(progress.quiz)).toEqual(["why-real-time-matters"]);
+    expect(progress.quiz["why-real-time-matters"].passedAt).toBeUndefined();
+  });
+
+  it("renames an older runner's answers/lesson-01.json, says so once, and grades it", async () => {
+    const ws = await workspace();
+    await mkdir(join(ws, "answers"));
+    const legacy = JSON.stringify({ lesson: 1, answers: await solutionAnswers() });
+    await writeFile(join(ws, "answers", "lesson-01.json"), legacy);
+    const first = await runCli(["lesson", "1", "--workspace", ws, "--no-watch"]);
+    expect(first.stdout).toMatch(
+      /Renamed answers\/lesson-01\.json to answers\/why-real-time-matters\.json/,
+    );
+    expect(first.stdout.match(/Renamed answers/g)).toHaveLength(1);
+    expect(first.code).toBe(0);
+    expect(existsSync(join(ws, "answers", "lesson-01.json"))).toBe(false);
+    expect(await readFile(join(ws, "answers", FILE), "utf8")).toBe(legacy);
+    const second = await runCli(["lesson", "1", "--workspace", ws, "--no-watch"]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).not.toMatch(/Renamed/);
   });
 
   it("keeps the answers when lesson 2 seeds its project into the same workspace", async () => {
@@ -84,7 +110,7 @@ describe("lesson 1's knowledge check from the command line", () => {
     });
     await runCli(["lesson", "2", "--workspace", ws, "--no-watch"], { timeout: 60_000 });
     expect(existsSync(join(ws, "src", "server.ts"))).toBe(true);
-    const kept = JSON.parse(await readFile(join(ws, "answers", "lesson-01.json"), "utf8"));
+    const kept = JSON.parse(await readFile(join(ws, "answers", FILE), "utf8"));
     expect(kept.answers["chat-transport"]).toBe("d");
   });
 });
@@ -154,13 +180,14 @@ describe.runIf(existsSync("/usr/bin/script"))(
       expect(output).toMatch(
         /That is one browser's requests per minute\. There are 100 browsers\./,
       );
-      expect(output).toMatch(/8 of 8 right, saved in answers\/lesson-01\.json/);
+      expect(output).toMatch(/8 of 8 right, saved in answers\/why-real-time-matters\.json/);
       expect(output).toMatch(/Lesson 1 passed/);
       expect(code).toBe(0);
-      const saved = JSON.parse(await readFile(join(ws, "answers", "lesson-01.json"), "utf8"));
+      const saved = JSON.parse(await readFile(join(ws, "answers", FILE), "utf8"));
       expect(saved.answers).toEqual(await solutionAnswers());
       const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
-      expect(progress.quiz["1"].passedAt).toMatch(/^\d{4}-/);
+      expect(progress.quiz["why-real-time-matters"].passedAt).toMatch(/^\d{4}-/);
+      expect(progress.quiz["1"]).toBeUndefined();
     });
   },
 );

@@ -65,7 +65,7 @@ export function notifyWaiters(boardId: string, data: BoardEvent[]): void {
   const set = waiters.get(boardId);
   if (!set) return;
   const timestamp = new Date().toISOString();
-  // Walk a copy: settling removes each waiter from this set as we go.
+  // Copy first: settling a waiter removes it from the set we are walking.
   for (const waiter of [...set]) {
     waiter.settle(Response.json({ data, timestamp }));
   }

@@ -37,7 +37,7 @@ let wss: WebSocketServer | undefined;
 /**
  * Attaches the WebSocket server to the HTTP server (same port). One "upgrade"
  * listener decides by path: `/ws` goes to `ws`, `/ws-raw` to the hand-made
- * handshake of lesson 9, anything else gets 404.
+ * handshake (how-websockets-work), anything else gets 404.
  */
 export function setupWebSocketServer(server: Server): WebSocketServer {
   const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });

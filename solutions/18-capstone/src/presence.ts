@@ -12,7 +12,7 @@ interface PresenceEntry extends Viewer {
   joinedAt: number;
 }
 
-/** Viewers kept where every instance can see them (Redis, lesson 16). */
+/** Viewers kept where every instance can see them (Redis, scaling-real-time). */
 export interface SharedPresence {
   /** Called when a user's first socket on this instance joins a room. */
   add(roomId: string, viewer: Viewer): void;

@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { isAvailable, type Lesson, loadCourse } from "../../course/manifest.ts";
 import { checkLessons } from "../../course/run-lessons.ts";
+import { materialise } from "../../course/workspace.ts";
 import { LearnerError } from "../../errors.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
@@ -23,25 +25,52 @@ export async function checkCommand(p: Parsed, io: CliIO): Promise<number> {
       ? course.lessons.filter((l) => l.number <= lesson.number && isAvailable(l))
       : [lesson];
   }
-  const summary = await checkLessons(lessons, {
-    reporter: reportersOf(p, io),
-    env: io.env,
-    ...workspaces(p, io, lessons),
-  });
-  return summary.status === "pass"
-    ? EXIT.ok
-    : summary.status === "error"
-      ? EXIT.usage
-      : EXIT.failed;
+  const { workspace, workspaceOf, cleanup } = await workspaces(p, io, lessons, arg === "all");
+  try {
+    const summary = await checkLessons(lessons, {
+      reporter: reportersOf(p, io),
+      env: io.env,
+      workspace,
+      workspaceOf,
+    });
+    return summary.status === "pass"
+      ? EXIT.ok
+      : summary.status === "error"
+        ? EXIT.usage
+        : EXIT.failed;
+  } finally {
+    await cleanup();
+  }
 }
 
-function workspaces(
+/**
+ * Where each lesson is checked. `--solution` checks private copies of the reference
+ * solutions (never the repository's own folders): each lesson its own solution, or,
+ * with `--previous`, every earlier lesson against the named lesson's solution, which
+ * is what a learner's project must survive after passing it.
+ */
+async function workspaces(
   p: Parsed,
   io: CliIO,
   lessons: Lesson[],
-): { workspace: string; workspaceOf?: (l: Lesson) => string } {
+  all: boolean,
+): Promise<{
+  workspace: string;
+  workspaceOf?: (l: Lesson) => string;
+  cleanup: () => Promise<void>;
+}> {
   if (p.flags.solution) {
-    return { workspace: lessons[0]?.solutionDir ?? "", workspaceOf: (l) => l.solutionDir };
+    const sources = all || !p.flags.previous ? lessons : [lessons.at(-1)!];
+    const copies = new Map<Lesson, string>();
+    for (const l of sources) copies.set(l, await materialise(l.solutionDir));
+    const own = (l: Lesson) => copies.get(l) ?? copies.get(lessons.at(-1)!)!;
+    return {
+      workspace: own(lessons.at(-1)!),
+      workspaceOf: own,
+      cleanup: async () => {
+        for (const dir of copies.values()) await rm(dir, { recursive: true, force: true });
+      },
+    };
   }
   const ws = workspaceOf(p, io);
   if (!existsSync(ws)) {
@@ -49,5 +78,5 @@ function workspaces(
       hint: "Start a lesson with `npm run lesson <n>` (it creates the workspace), or pass --workspace DIR.",
     });
   }
-  return { workspace: ws };
+  return { workspace: ws, cleanup: async () => {} };
 }

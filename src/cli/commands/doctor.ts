@@ -64,7 +64,7 @@ export async function doctorCommand(p: Parsed, io: CliIO): Promise<number> {
   if (io.env.REDIS_URL)
     findings.push({
       ok: true,
-      what: `Redis: REDIS_URL=${io.env.REDIS_URL} (lessons 16 and 18 use it)`,
+      what: `Redis: REDIS_URL=${io.env.REDIS_URL} (the scaling-real-time and capstone lessons use it)`,
     });
   else {
     const redis = findRedisServer();
@@ -73,7 +73,7 @@ export async function doctorCommand(p: Parsed, io: CliIO): Promise<number> {
         ? { ok: true, what: `Redis: ${redis} (the runner starts a private one per check)` }
         : {
             ok: "warn",
-            what: "Redis: no redis-server and no REDIS_URL (lessons 16 and 18 need one)",
+            what: "Redis: no redis-server and no REDIS_URL (the scaling-real-time and capstone lessons need one)",
             fix: NO_REDIS_HINT,
           },
     );

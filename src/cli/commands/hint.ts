@@ -10,7 +10,7 @@ import { lessonArg, styleOf, workspaceOf } from "../shared.ts";
 export async function hintCommand(p: Parsed, io: CliIO): Promise<number> {
   const { lesson } = lessonArg(p);
   const s = styleOf(io);
-  const last = readLastResult<LessonResult>(workspaceOf(p, io), lesson.number);
+  const last = readLastResult<LessonResult>(workspaceOf(p, io), lesson);
   const failing = last?.steps.find((x) => x.status === "fail" || x.status === "error");
   if (failing) {
     io.stdout.write(

@@ -1,10 +1,17 @@
 import { readFile } from "node:fs/promises";
 import type { LessonResult } from "../../checks/results.ts";
+import { type LaidResult, layLesson } from "../../course/carry-over.ts";
+import { renderLessonRefs } from "../../course/lesson-refs.ts";
 import { type Course, isAvailable, type Lesson } from "../../course/manifest.ts";
-import { readProgress, recordRun, saveLastResult, writeProgress } from "../../course/progress.ts";
+import {
+  progressFile,
+  readProgress,
+  recordRun,
+  saveLastResult,
+  writeProgress,
+} from "../../course/progress.ts";
 import { checkLesson, checkLessons } from "../../course/run-lessons.ts";
-import { prepareWorkspace } from "../../course/workspace.ts";
-import { answersRelPath } from "../../quiz/answers-file.ts";
+import { adoptedMessage, adoptLegacyAnswers, answersRelPath } from "../../quiz/answers-file.ts";
 import { askQuiz } from "../../quiz/ask.ts";
 import { findQuiz, recordQuiz } from "../../quiz/lesson-quiz.ts";
 import { renderMarkdown } from "../../report/markdown.ts";
@@ -24,32 +31,38 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   const ws = workspaceOf(p, io);
   const s = styleOf(io);
   const tty = Boolean(io.stdout.isTTY);
-  const text = await readFile(lesson.lessonFile, "utf8");
+  const text = renderLessonRefs(await readFile(lesson.lessonFile, "utf8"), course, {
+    file: lesson.lessonFile,
+  });
   const showLesson = () =>
     io.stdout.write(renderMarkdown(text, s, Math.min(io.stdout.columns ?? 80, 100) - 2));
 
   showLesson();
-  const prepared = await prepareWorkspace(ws, lesson);
-  if (prepared.seeded)
-    io.stdout.write(
-      `\n${s.green(s.ok)} Your workspace is ${ws} (seeded from lesson ${lesson.number}'s starter).\n`,
-    );
-  else if (prepared.added.length) {
-    io.stdout.write(
-      `\n${s.green(s.ok)} Kept your work in ${ws}; added the lesson's new files: ${prepared.added.join(", ")}\n`,
-    );
-  } else io.stdout.write(`\n${s.dim(`Your workspace: ${ws}`)}\n`);
+  // Refuses a progress file from a newer runner before anything in the workspace changes.
+  readProgress(ws);
+  // Answers files of an older runner (answers/lesson-NN.json) take their new names
+  // before the starter could lay blank ones beside them.
+  for (const a of await adoptLegacyAnswers(ws, course.lessons)) {
+    io.stdout.write(`\n${s.yellow("!")} ${adoptedMessage(a)}\n`);
+  }
+  const prepared = await layLesson(ws, course, lesson, readProgress(ws, course).laid);
+  reportLaid(io, s, ws, lesson, prepared);
   const progress = readProgress(ws);
-  progress.current = lesson.number;
-  await writeProgress(ws, progress);
+  progress.current = lesson.slug;
+  progress.laid = prepared.laid;
+  const damaged = await writeProgress(ws, progress);
+  if (damaged)
+    io.stdout.write(
+      `${s.yellow("!")} ${progressFile(ws)} could not be read; kept it as ${damaged} and started a fresh one.\n`,
+    );
 
-  // A lesson's knowledge check is asked here and written to answers/lesson-NN.json,
+  // A lesson's knowledge check is asked here and written to answers/<slug>.json,
   // which the lesson's checker then grades like any other run.
-  const quiz = findQuiz(lesson.dir);
+  const quiz = findQuiz(lesson.dir, course);
   if (quiz && tty && io.stdin.isTTY) {
     await askQuiz({
       quiz,
-      lesson: lesson.number,
+      lesson,
       workspace: ws,
       input: io.stdin,
       output: io.stdout as NodeJS.WritableStream & { columns?: number },
@@ -57,7 +70,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
     });
   } else if (quiz) {
     io.stdout.write(
-      `\n${s.dim(`This lesson has a knowledge check: answer it in ${answersRelPath(lesson.number)} (run in a terminal to be asked).`)}\n`,
+      `\n${s.dim(`This lesson has a knowledge check: answer it in ${answersRelPath(lesson.slug)} (run in a terminal to be asked).`)}\n`,
     );
   }
 
@@ -68,8 +81,8 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
     const reporter = new PrettyReporter(io.stdout, s, { verbose: p.flags.verbose });
     const result = await checkLesson(lesson, { workspace: ws, reporter, builder, env: io.env });
     await saveLastResult(ws, result);
-    if (result.status !== "error") await recordRun(ws, lesson.number, result.status === "pass");
-    if (quiz) await recordQuiz(ws, lesson.number, quiz);
+    if (result.status !== "error") await recordRun(ws, lesson, result.status === "pass");
+    if (quiz) await recordQuiz(ws, lesson, quiz);
     if (result.status === "pass") await afterPass(course, lesson, ws, io, s);
     return result;
   };
@@ -170,4 +183,39 @@ async function afterPass(
       ? `\n${s.green("Well done!")} Next: ${s.bold(`npm run lesson ${next.number}`)} (${next.title}). The solution: npm run labs -- solution ${lesson.number}\n`
       : `\n${s.green("You have finished the course!")}\n`,
   );
+}
+
+/** Tells the learner what preparing the workspace did, conflicts first. */
+function reportLaid(io: CliIO, s: Style, ws: string, lesson: Lesson, r: LaidResult): void {
+  if (r.seeded) {
+    io.stdout.write(
+      `\n${s.green(s.ok)} Your workspace is ${ws} (seeded from lesson ${lesson.number}'s starter).\n`,
+    );
+    return;
+  }
+  const said: string[] = [];
+  if (r.added.length) said.push(`added the lesson's new files: ${r.added.join(", ")}`);
+  const clean = (r.merged ?? []).filter((f) => !r.conflicts?.some((c) => c.file === f));
+  if (clean.length) said.push(`merged the lesson's edits into ${clean.join(", ")}`);
+  if (r.removed?.length) said.push(`removed ${r.removed.join(", ")} (the lesson deletes them)`);
+  io.stdout.write(
+    said.length
+      ? `\n${s.green(s.ok)} Kept your work in ${ws}; ${said.join("; ")}.\n`
+      : `\n${s.dim(`Your workspace: ${ws}`)}\n`,
+  );
+  if (r.backup)
+    io.stdout.write(s.dim(`  (your files as they were are backed up in ${r.backup})\n`));
+  if (r.conflicts?.length) {
+    io.stdout.write(
+      `\n${s.yellow("!")} The lesson's edits met your own changes in ${r.conflicts.length} file(s). Each place is marked with <<<<<<< your work / ======= / >>>>>>> starter; keep what you need of both and delete the markers:\n`,
+    );
+    for (const c of r.conflicts)
+      io.stdout.write(
+        `  ${s.bold(c.file)} (${c.hunks} place${c.hunks > 1 ? "s" : ""}): ${c.words}\n`,
+      );
+  }
+  if (r.notMerged?.length)
+    io.stdout.write(
+      `\n${s.yellow("!")} git is not installed, so the lesson's edits to ${r.notMerged.join(", ")} were not merged into your files. Install git and run \`npm run lesson ${lesson.number}\` again, or compare with \`npm run labs -- reset ${lesson.number}\` (it backs up your work first).\n`,
+    );
 }

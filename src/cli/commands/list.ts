@@ -16,10 +16,10 @@ export async function listCommand(p: Parsed, io: CliIO): Promise<number> {
       section = l.section;
       io.stdout.write(`\n${s.bold(section)}\n`);
     }
-    const passed = hasPassed(progress, l.number);
+    const passed = hasPassed(progress, l);
     if (passed) done++;
     const mark = passed ? s.green(s.ok) : isAvailable(l) ? " " : s.dim("-");
-    const current = progress.current === l.number ? s.cyan("  ← current") : "";
+    const current = progress.current === l.slug ? s.cyan("  ← current") : "";
     const title = isAvailable(l) ? l.title : s.dim(`${l.title} (coming soon)`);
     io.stdout.write(`  ${mark} ${String(l.number).padStart(2)}  ${title}${current}\n`);
   }

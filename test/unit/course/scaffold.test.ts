@@ -1,12 +1,30 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadCourse } from "../../../src/course/manifest.ts";
+import { historyProblems } from "../../../src/course/history/verify.ts";
+import { type Lesson, loadCourse } from "../../../src/course/manifest.ts";
 import { scaffoldLesson } from "../../../src/course/scaffold.ts";
-import { courseProblems } from "../../../src/course/self-check.ts";
+import { courseProblems, staticProblems } from "../../../src/course/self-check.ts";
 import { ROOT } from "../../helpers/cli.ts";
+import { copyCourse } from "../../helpers/course-copy.ts";
+
+/** Every file of a lesson's folders (text, starter, solution, fixtures) with its contents. */
+function snapshot(l: Lesson): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, dir] of [
+    ["lesson", l.dir],
+    ["solution", l.solutionDir],
+    ["fixtures", l.fixturesDir],
+  ] as const) {
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) =>
+      statSync(join(dir, f)).isFile(),
+    );
+    for (const f of files.sort()) out[`${name}/${f}`] = readFileSync(join(dir, f), "utf8");
+  }
+  return out;
+}
 
 let root: string;
 
@@ -61,6 +79,22 @@ describe("labs new", () => {
       existsSync(join(root, "lessons", "03-caching-updates", "starter", "src", "server.ts")),
     ).toBe(true);
     expect(courseProblems(course)).toEqual([]);
+  });
+
+  it("inserts a lesson into the history of the whole course without touching a later lesson's files", async () => {
+    const course = await copyCourse();
+    root = course.root;
+    const later = course.lessons.filter((l) => l.number >= 9);
+    const before = new Map(later.map((l) => [l.slug, snapshot(l)]));
+    await scaffoldLesson({ root, slug: "rate-limiting", at: 9 });
+    const after = loadCourse(root);
+    expect(after.lessons[8].slug).toBe("rate-limiting");
+    for (const l of after.lessons.filter((x) => x.number >= 10))
+      expect(snapshot(l), l.slug).toEqual(before.get(l.slug));
+    expect(await historyProblems(after)).toEqual([]);
+    // a fresh lesson is flagged until its author writes it
+    const fresh = after.lessons[8];
+    expect((await staticProblems(fresh)).join("\n")).toMatch(/TODO\.md/);
   });
 
   it("refuses a slug that is taken or not kebab-case", async () => {

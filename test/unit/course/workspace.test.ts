@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,23 +32,38 @@ describe("the learner's workspace", () => {
     expect(result.added).toContain("src/long-poll.ts");
     expect(await readFile(join(dir, "src", "server.ts"), "utf8")).toBe(mine);
   });
+
+  it("labels the backup it makes before seeding with the lesson's slug", async () => {
+    dir = await mkdtemp(join(tmpdir(), "labs-ws-"));
+    await writeFile(join(dir, "notes.txt"), "mine\n");
+    await prepareWorkspace(dir, findLesson(course, "3"));
+    const backups = readdirSync(join(dir, ".labs", "backups"));
+    expect(backups).toHaveLength(1);
+    expect(backups[0]).toMatch(/-before-seed-short-polling$/);
+    expect(await readFile(join(dir, ".labs", "backups", backups[0], "notes.txt"), "utf8")).toBe(
+      "mine\n",
+    );
+  });
 });
 
 describe("progress", () => {
   it("records runs and the first pass in a versioned file", async () => {
     dir = await mkdtemp(join(tmpdir(), "labs-ws-"));
-    await recordRun(dir, 3, false);
-    expect(hasPassed(readProgress(dir), 3)).toBe(false);
-    await recordRun(dir, 3, true);
+    const lesson = findLesson(course, "3");
+    await recordRun(dir, lesson, false);
+    expect(hasPassed(readProgress(dir), lesson)).toBe(false);
+    await recordRun(dir, "short-polling", true);
     const progress = readProgress(dir);
-    expect(progress.version).toBe(1);
-    expect(progress.lessons["3"].runs).toBe(2);
-    expect(hasPassed(progress, 3)).toBe(true);
+    expect(progress.version).toBe(2);
+    expect(Object.keys(progress.lessons)).toEqual(["short-polling"]);
+    expect(progress.lessons["short-polling"].runs).toBe(2);
+    expect(hasPassed(progress, lesson)).toBe(true);
+    expect(hasPassed(progress, "long-polling")).toBe(false);
   });
 
   it("reads a damaged file as empty progress instead of failing", async () => {
     dir = await mkdtemp(join(tmpdir(), "labs-ws-"));
-    await recordRun(dir, 2, true);
+    await recordRun(dir, "project-setup", true);
     await writeFile(join(dir, ".labs", "progress.json"), "{ not json");
     expect(readProgress(dir).lessons).toEqual({});
   });

@@ -58,7 +58,7 @@ async function session(script: [RegExp, string][], which?: "open" | "all", ws?: 
   output.end = () => output;
   const done = askQuiz({
     quiz,
-    lesson: 3,
+    lesson: { number: 3, slug: "ask-quiz" },
     workspace,
     input,
     output,
@@ -97,7 +97,7 @@ describe("asking a knowledge check in the terminal", () => {
     expect(text).toMatch(/That is per second\./);
     expect(text).toMatch(/Right\.\n20 a minute times 100\./);
     expect(outcome).toMatchObject({ right: 2, total: 2, interrupted: false });
-    const read = readAnswers(workspace, 3);
+    const read = readAnswers(workspace, "ask-quiz");
     expect(read.ok && read.answers).toEqual({ pick: "b", count: 2000 });
   });
 
@@ -112,6 +112,6 @@ describe("asking a knowledge check in the terminal", () => {
     expect(second.text).not.toMatch(/Which one pushes/);
     expect(second.outcome.right).toBe(2);
     const third = await session([], "open", first.workspace);
-    expect(third.text).toMatch(/all 2 answers in answers\/lesson-03\.json are right/);
+    expect(third.text).toMatch(/all 2 answers in answers\/ask-quiz\.json are right/);
   });
 });

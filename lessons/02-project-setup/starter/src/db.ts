@@ -4,10 +4,10 @@ import { config } from "./config.js";
 /** The one SQLite connection the whole server shares. */
 const db = new Database(config.databasePath);
 
-// TODO(lesson 2): switch the database to WAL mode (db.pragma("journal_mode = WAL"))
+// TODO(project-setup): switch the database to WAL mode (db.pragma("journal_mode = WAL"))
 // and turn on foreign keys (db.pragma("foreign_keys = ON")).
 
-// TODO(lesson 2): create the four tables with db.exec(`CREATE TABLE IF NOT EXISTS …`):
+// TODO(project-setup): create the four tables with db.exec(`CREATE TABLE IF NOT EXISTS …`):
 //   users  (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE)
 //   boards (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT <ISO now>)
 //   lists  (id TEXT PRIMARY KEY, board_id TEXT NOT NULL REFERENCES boards(id),
@@ -18,6 +18,6 @@ const db = new Database(config.databasePath);
 //           created_at TEXT NOT NULL DEFAULT <ISO now>, updated_at TEXT NOT NULL DEFAULT <ISO now>)
 // For <ISO now> use (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), not datetime('now').
 
-// TODO(lesson 2): once the tables exist, call seed(db) from ./seed.js.
+// TODO(project-setup): once the tables exist, call seed(db) from ./seed.js.
 
 export default db;

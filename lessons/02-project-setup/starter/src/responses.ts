@@ -43,7 +43,7 @@ export async function readBody<T extends z.ZodType>(
   _request: Request,
   _schema: T,
 ): Promise<{ ok: true; data: z.infer<T> } | { ok: false; response: Response }> {
-  // TODO(lesson 2): parse the body with `await request.json()` inside try/catch; when it throws,
+  // TODO(project-setup): parse the body with `await request.json()` inside try/catch; when it throws,
   // return { ok: false, response: errorResponse(400, "VALIDATION_ERROR", "The request body is not valid JSON.") }.
   // Then run schema.safeParse(body): on failure return { ok: false, response: validationError(result.error) },
   // on success { ok: true, data: result.data }.

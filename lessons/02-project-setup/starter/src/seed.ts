@@ -57,8 +57,8 @@ export const TASKS = [
 
 /** Fills an empty database with the example users, boards, lists and tasks; does nothing on later starts. */
 export function seed(_db: Database): void {
-  // TODO(lesson 2): return early when the users table already has rows (not the first start).
-  // TODO(lesson 2): insert USERS, BOARDS, LISTS and TASKS inside one db.transaction(() => { … })(),
+  // TODO(project-setup): return early when the users table already has rows (not the first start).
+  // TODO(project-setup): insert USERS, BOARDS, LISTS and TASKS inside one db.transaction(() => { … })(),
   // with prepared INSERT statements. Write created_at / updated_at yourself as
   // new Date().toISOString() so every timestamp has the same ISO format.
 }

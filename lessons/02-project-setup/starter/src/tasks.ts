@@ -59,35 +59,35 @@ export const TASK_SELECT = `
 
 /** The list with this id, or undefined. */
 export function findList(_id: string): List | undefined {
-  // TODO(lesson 2): SELECT the list by id (db.prepare(…).get(id)) and map board_id to boardId;
+  // TODO(project-setup): SELECT the list by id (db.prepare(…).get(id)) and map board_id to boardId;
   // undefined when there is none.
   return undefined;
 }
 
 /** The task with this id, or undefined. */
 export function findTask(_id: string): Task | undefined {
-  // TODO(lesson 2): db.prepare(`${TASK_SELECT} WHERE t.id = ?`).get(id), then toTask(row);
+  // TODO(project-setup): db.prepare(`${TASK_SELECT} WHERE t.id = ?`).get(id), then toTask(row);
   // undefined when there is none.
   return undefined;
 }
 
 /** Inserts a task at the end of an existing list and returns it. */
 export function createTask(input: { listId: string; title: string; description?: string }): Task {
-  // TODO(lesson 2): make an id (e.g. `task-${randomUUID().slice(0, 8)}` from node:crypto),
+  // TODO(project-setup): make an id (e.g. `task-${randomUUID().slice(0, 8)}` from node:crypto),
   // put the task after the last one of its list (MAX(position) + 1, or 0 for an empty list),
   // INSERT it with created_at = updated_at = new Date().toISOString(), and return findTask(id).
-  throw new Error(`TODO(lesson 2): createTask(${JSON.stringify(input)})`);
+  throw new Error(`TODO(project-setup): createTask(${JSON.stringify(input)})`);
 }
 
 /** Moves an existing task to an existing list (at `position`, or at the end) and returns it. */
 export function moveTask(id: string, input: { listId: string; position?: number }): Task {
-  // TODO(lesson 2): UPDATE list_id, position (input.position, or the end of the new list)
+  // TODO(project-setup): UPDATE list_id, position (input.position, or the end of the new list)
   // and updated_at = new Date().toISOString(); return findTask(id).
-  throw new Error(`TODO(lesson 2): moveTask(${id}, ${JSON.stringify(input)})`);
+  throw new Error(`TODO(project-setup): moveTask(${id}, ${JSON.stringify(input)})`);
 }
 
 /** Deletes a task and returns it as it was, or undefined when there was no such task. */
 export function deleteTask(id: string): Task | undefined {
-  // TODO(lesson 2): find the task, DELETE it when it exists, and return what you found.
-  throw new Error(`TODO(lesson 2): deleteTask(${id})`);
+  // TODO(project-setup): find the task, DELETE it when it exists, and return what you found.
+  throw new Error(`TODO(project-setup): deleteTask(${id})`);
 }

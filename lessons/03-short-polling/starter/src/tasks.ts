@@ -119,14 +119,14 @@ export function deleteTask(id: string): Task | undefined {
 
 /** Every task of a board, in the order the board shows them: by list position, then task position. */
 export function getBoardTasks(boardId: string): Task[] {
-  // TODO(lesson 3): `${TASK_SELECT} WHERE l.board_id = ? ORDER BY l.position, t.position`,
+  // TODO(short-polling): `${TASK_SELECT} WHERE l.board_id = ? ORDER BY l.position, t.position`,
   // then map the rows with toTask.
-  throw new Error(`TODO(lesson 3): getBoardTasks(${boardId})`);
+  throw new Error(`TODO(short-polling): getBoardTasks(${boardId})`);
 }
 
 /** The tasks of a board changed after `since` (an ISO timestamp), oldest change first. */
 export function getBoardTasksSince(boardId: string, since: string): Task[] {
-  // TODO(lesson 3): like getBoardTasks, but keep only rows with t.updated_at > since
+  // TODO(short-polling): like getBoardTasks, but keep only rows with t.updated_at > since
   // and ORDER BY t.updated_at.
-  throw new Error(`TODO(lesson 3): getBoardTasksSince(${boardId}, ${since})`);
+  throw new Error(`TODO(short-polling): getBoardTasksSince(${boardId}, ${since})`);
 }

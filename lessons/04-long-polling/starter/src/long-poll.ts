@@ -1,7 +1,7 @@
 import type { BoardEvent } from "./events.js";
 import { errorResponse } from "./responses.js";
 
-// TODO(lesson 4): keep the held requests in a module-level collection, e.g.
+// TODO(long-polling): keep the held requests in a module-level collection, e.g.
 // `const waiters = new Map<string, Set<Waiter>>()` keyed by board id, where a Waiter knows
 // its boardId and how to settle (resolve) its request, and a removeWaiter(waiter) helper.
 
@@ -10,7 +10,7 @@ import { errorResponse } from "./responses.js";
  * the long-poll timeout passes, or `signal` reports that the client went away.
  */
 export function waitForUpdate(_boardId: string, _signal?: AbortSignal): Promise<Response> {
-  // TODO(lesson 4): return a new Promise<Response> that registers a waiter for this board, and:
+  // TODO(long-polling): return a new Promise<Response> that registers a waiter for this board, and:
   //   - after config.longPollTimeoutMs (import { config } from "./config.js"): remove the
   //     waiter and resolve Response.json({ data: [], timeout: true })
   //   - when notifyWaiters() settles it: clear the timer, remove the waiter, resolve its response
@@ -22,7 +22,7 @@ export function waitForUpdate(_boardId: string, _signal?: AbortSignal): Promise<
 
 /** Answers every request held on `boardId` with the events that just happened there. */
 export function notifyWaiters(_boardId: string, _data: BoardEvent[]): void {
-  // TODO(lesson 4): settle every waiter of this board (and only this board) with
+  // TODO(long-polling): settle every waiter of this board (and only this board) with
   // Response.json({ data, timestamp: new Date().toISOString() }). If settling removes the
   // waiter from the collection you are looping over, loop over a copy.
 }

@@ -14,6 +14,6 @@ export const config = {
   port: numberFromEnv("PORT", 3000),
   databasePath: process.env.DATABASE_PATH || "taskboard.db",
   longPollTimeoutMs: numberFromEnv("LONG_POLL_TIMEOUT_MS", 30_000),
-  // TODO(lesson 5): add sseRetryMs, read from SSE_RETRY_MS with numberFromEnv (default 5000):
+  // TODO(how-sse-works): add sseRetryMs, read from SSE_RETRY_MS with numberFromEnv (default 5000):
   // how long a browser waits before reconnecting a dropped event stream (the retry: field).
 };

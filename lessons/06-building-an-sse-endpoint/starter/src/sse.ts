@@ -1,6 +1,6 @@
 import { config } from "./config.js";
 
-// TODO(lesson 6): keep every open stream in a module-level collection, e.g.
+// TODO(building-an-sse-endpoint): keep every open stream in a module-level collection, e.g.
 //   interface SSEClient { boardId: string; controller: ReadableStreamDefaultController<Uint8Array> }
 //   const clients = new Set<SSEClient>();
 
@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 
 /** One SSE frame: a `data:` line with `data` as JSON, ended by an empty line. */
 export function formatSSE(_data: unknown): string {
-  // TODO(lesson 6): return "data: " + the JSON of data, followed by "\n\n".
+  // TODO(building-an-sse-endpoint): return "data: " + the JSON of data, followed by "\n\n".
   return "";
 }
 
@@ -20,16 +20,16 @@ export function addClient(_boardId: string): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(encoder.encode(`retry: ${config.sseRetryMs}\n\n`));
-      // TODO(lesson 6): register { boardId, controller } in `clients` (keep a reference to it
+      // TODO(building-an-sse-endpoint): register { boardId, controller } in `clients` (keep a reference to it
       // for cancel), then enqueue encoder.encode(formatSSE({ type: "connected" })).
     },
-    // TODO(lesson 6): add cancel() { ... } that deletes exactly this client from `clients`.
+    // TODO(building-an-sse-endpoint): add cancel() { ... } that deletes exactly this client from `clients`.
   });
 }
 
 /** Sends `data` as one frame to every open stream of `boardId`, dropping streams that are gone. */
 export function broadcast(_boardId: string, _data: unknown): void {
-  // TODO(lesson 6): encode formatSSE(data) once, then enqueue it to every client whose boardId
+  // TODO(building-an-sse-endpoint): encode formatSSE(data) once, then enqueue it to every client whose boardId
   // matches. Wrap each enqueue in try/catch and delete the client when it throws (its stream
   // is already closed).
 }

@@ -9,7 +9,7 @@ interface SSEClient {
 /** How many recent events (of all boards together) are kept for replay. */
 export const EVENT_BUFFER_SIZE = 100;
 
-// TODO(lesson 7): keep the last EVENT_BUFFER_SIZE events for replay, oldest first, e.g.
+// TODO(event-types-and-ids): keep the last EVENT_BUFFER_SIZE events for replay, oldest first, e.g.
 //   interface BufferedEvent { id: number; boardId: string; frame: Uint8Array }
 //   const eventBuffer: BufferedEvent[] = [];
 // and the newest id given out so far: let lastEventId = 0;
@@ -21,7 +21,7 @@ const encoder = new TextEncoder();
 
 /** The id for the next event; ids count up from 1 and belong to this server instance. */
 export function nextEventId(): number {
-  // TODO(lesson 7): add one to lastEventId and return it.
+  // TODO(event-types-and-ids): add one to lastEventId and return it.
   return 0;
 }
 
@@ -30,7 +30,7 @@ export function nextEventId(): number {
  * an empty line.
  */
 export function formatSSE(data: unknown, _eventType?: string, _id?: number): string {
-  // TODO(lesson 7): start with "id: <id>\n" when id is given and "event: <eventType>\n" when
+  // TODO(event-types-and-ids): start with "id: <id>\n" when id is given and "event: <eventType>\n" when
   // eventType is given, then the data: line and the empty line.
   return `data: ${JSON.stringify(data)}\n\n`;
 }
@@ -48,7 +48,7 @@ export function addClient(boardId: string, _lastSeen?: string | null): ReadableS
       clients.add(client);
       controller.enqueue(encoder.encode(`retry: ${config.sseRetryMs}\n\n`));
       controller.enqueue(encoder.encode(formatSSE({ type: "connected" })));
-      // TODO(lesson 7): when lastSeen is given, after the greeting:
+      // TODO(event-types-and-ids): when lastSeen is given, after the greeting:
       //   - if it is not a whole number, is above lastEventId, or the buffer no longer holds the
       //     event right after it (lastSeen < oldest buffered id - 1): enqueue
       //     formatSSE({ type: "reset" }, "reset", lastEventId) and nothing else;
@@ -69,7 +69,7 @@ export function addClient(boardId: string, _lastSeen?: string | null): ReadableS
  */
 export function broadcast(boardId: string, data: unknown, eventType?: string, id?: number): void {
   const frame = encoder.encode(formatSSE(data, eventType, id));
-  // TODO(lesson 7): when id is given, push { id, boardId, frame } onto the buffer and drop the
+  // TODO(event-types-and-ids): when id is given, push { id, boardId, frame } onto the buffer and drop the
   // oldest entry once it holds more than EVENT_BUFFER_SIZE.
   for (const client of clients) {
     if (client.boardId !== boardId) continue;
@@ -87,7 +87,7 @@ export function broadcast(boardId: string, data: unknown, eventType?: string, id
  * delay and resume with Last-Event-ID. Returns how many streams were closed.
  */
 export function closeStreams(_boardId?: string): number {
-  // TODO(lesson 7): for every client (of boardId, when given): delete it from `clients`, call
+  // TODO(event-types-and-ids): for every client (of boardId, when given): delete it from `clients`, call
   // controller.close() inside try/catch, and count it.
   return 0;
 }

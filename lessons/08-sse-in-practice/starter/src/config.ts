@@ -16,6 +16,6 @@ export const config = {
   longPollTimeoutMs: numberFromEnv("LONG_POLL_TIMEOUT_MS", 30_000),
   /** How long a browser should wait before reconnecting a dropped event stream (the `retry:` field). */
   sseRetryMs: numberFromEnv("SSE_RETRY_MS", 5000),
-  // TODO(lesson 8): add sseHeartbeatMs, read from SSE_HEARTBEAT_MS with numberFromEnv (default
+  // TODO(sse-in-practice): add sseHeartbeatMs, read from SSE_HEARTBEAT_MS with numberFromEnv (default
   // 15_000): how often every open event stream gets a heartbeat comment.
 };

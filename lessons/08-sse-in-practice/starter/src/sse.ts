@@ -27,7 +27,7 @@ let lastEventId = 0;
 
 const encoder = new TextEncoder();
 
-// TODO(lesson 8): export const HEARTBEAT_INTERVAL = config.sseHeartbeatMs (add it to src/config.ts),
+// TODO(sse-in-practice): export const HEARTBEAT_INTERVAL = config.sseHeartbeatMs (add it to src/config.ts),
 // and start ONE setInterval(…, HEARTBEAT_INTERVAL) that enqueues the comment frame
 // ": heartbeat\n\n" to every client, deleting a client whose enqueue throws. Call .unref() on
 // the timer so it never keeps the process alive on its own.
@@ -136,12 +136,12 @@ export function closeStreams(boardId?: string): number {
 
 /** How many event streams are open, all boards together. */
 export function getConnectionCount(): number {
-  // TODO(lesson 8): the number of clients.
+  // TODO(sse-in-practice): the number of clients.
   return 0;
 }
 
 /** How many event streams of `boardId` are open. */
 export function getConnectionCountByBoard(_boardId: string): number {
-  // TODO(lesson 8): the number of clients whose boardId matches.
+  // TODO(sse-in-practice): the number of clients whose boardId matches.
   return 0;
 }

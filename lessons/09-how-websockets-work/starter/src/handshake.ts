@@ -7,14 +7,14 @@ export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /** The Sec-WebSocket-Accept value for a key: base64 of the SHA-1 of key + GUID. */
 export function acceptValue(_key: string): string {
-  // TODO(lesson 9): hash the key as it was sent, followed by WS_GUID, with SHA-1
+  // TODO(how-websockets-work): hash the key as it was sent, followed by WS_GUID, with SHA-1
   // (createHash("sha1") from node:crypto) and return the 20-byte digest in base64.
   return "";
 }
 
 /** One unmasked, final text frame (opcode 0x1) carrying `text`. */
 export function encodeTextFrame(_text: string): Buffer {
-  // TODO(lesson 9): build the frame from the UTF-8 bytes of the text:
+  // TODO(how-websockets-work): build the frame from the UTF-8 bytes of the text:
   //   byte 0: 0x81 (FIN + opcode 1, text)
   //   byte 1: the payload length when it is below 126 (no mask bit: servers never mask);
   //           126 followed by a 2-byte big-endian length up to 65535;
@@ -52,7 +52,7 @@ export function refuseUpgrade(
  * answers 101 with the computed Sec-WebSocket-Accept, then sends one text frame.
  */
 export function handleRawUpgrade(_req: IncomingMessage, socket: Duplex): void {
-  // TODO(lesson 9):
+  // TODO(how-websockets-work):
   //   1. refuse with 400 when req.headers.upgrade is not "websocket" (any case) or
   //      req.headers["sec-websocket-key"] is missing or not 22 base64 characters + "==";
   //   2. refuse with 426 and the header Sec-WebSocket-Version: 13 when

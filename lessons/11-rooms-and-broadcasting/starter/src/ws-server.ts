@@ -9,7 +9,7 @@ export const MAX_PAYLOAD = 64 * 1024;
 /**
  * Attaches the WebSocket server to the HTTP server (same port). One "upgrade"
  * listener decides by path: `/ws` goes to `ws`, `/ws-raw` to the hand-made
- * handshake of lesson 9, anything else gets 404.
+ * handshake (how-websockets-work), anything else gets 404.
  */
 export function setupWebSocketServer(server: Server): WebSocketServer {
   const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
@@ -60,9 +60,9 @@ function answer(_ws: WebSocket, message: unknown): unknown {
   switch (type) {
     case "echo":
       return { type: "echo", text };
-    // TODO(lesson 11): case "join": without a string boardId answer { error: "join needs a boardId" };
+    // TODO(rooms-and-broadcasting): case "join": without a string boardId answer { error: "join needs a boardId" };
     // otherwise joinRoom(boardId, ws) and answer { type: "joined", boardId, size: getRoomSize(boardId) }.
-    // TODO(lesson 11): case "leave": the same check, then leaveRoom(boardId, ws) and answer
+    // TODO(rooms-and-broadcasting): case "leave": the same check, then leaveRoom(boardId, ws) and answer
     // { type: "left", boardId }.
     default:
       return { error: `Unknown message type: ${String(type)}` };
@@ -71,7 +71,7 @@ function answer(_ws: WebSocket, message: unknown): unknown {
 
 /** Forgets everything about a socket that closed, however it closed. */
 export function handleDisconnect(_ws: WebSocket): void {
-  // TODO(lesson 11): leaveAllRooms(ws), so that closed sockets stop counting in their rooms.
+  // TODO(rooms-and-broadcasting): leaveAllRooms(ws), so that closed sockets stop counting in their rooms.
 }
 
 function send(ws: WebSocket, data: unknown): void {

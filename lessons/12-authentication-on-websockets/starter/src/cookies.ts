@@ -1,6 +1,6 @@
 /** Reads a Cookie header (`a=1; session=abc`) into a name → value map. */
 export function parseCookies(_header: string): Map<string, string> {
-  // TODO(lesson 12): split the header on ";", split each part at its first "=", trim the
+  // TODO(authentication-on-websockets): split the header on ";", split each part at its first "=", trim the
   // name and the value, and keep the first value of each name (decodeURIComponent it when
   // that works). Parts without "=" or with an empty name are skipped.
   return new Map();
@@ -8,7 +8,7 @@ export function parseCookies(_header: string): Map<string, string> {
 
 /** The Set-Cookie value that stores a session id in the browser. */
 export function sessionCookie(sessionId: string, maxAgeSeconds = 86_400): string {
-  // TODO(lesson 12): add the attributes HttpOnly (no JavaScript access), SameSite=Lax
+  // TODO(authentication-on-websockets): add the attributes HttpOnly (no JavaScript access), SameSite=Lax
   // (not sent with cross-site subrequests) and Path=/ (sent with every path, /ws included).
   return `session=${sessionId}; Max-Age=${maxAgeSeconds}`;
 }

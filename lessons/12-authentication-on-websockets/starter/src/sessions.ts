@@ -5,22 +5,22 @@ export interface Session {
   createdAt: number;
 }
 
-// TODO(lesson 12): keep the sessions in a module-level Map<string, Session>.
+// TODO(authentication-on-websockets): keep the sessions in a module-level Map<string, Session>.
 
 /** Starts a session for a user and returns its id (the value of the `session` cookie). */
 export function createSession(_data: { userId: string; email: string }): string {
-  // TODO(lesson 12): store { ...data, createdAt: Date.now() } under crypto.randomUUID()
+  // TODO(authentication-on-websockets): store { ...data, createdAt: Date.now() } under crypto.randomUUID()
   // (from node:crypto) and return that id.
-  throw new Error("TODO(lesson 12): createSession() is not written yet");
+  throw new Error("TODO(authentication-on-websockets): createSession() is not written yet");
 }
 
 /** The session with this id, or undefined when there is none (never created, or logged out). */
 export function getSession(_id: string): Session | undefined {
-  // TODO(lesson 12): look the id up in the Map.
+  // TODO(authentication-on-websockets): look the id up in the Map.
   return undefined;
 }
 
 /** Ends a session; its cookie is worthless from now on. */
 export function deleteSession(_id: string): void {
-  // TODO(lesson 12): delete the id from the Map.
+  // TODO(authentication-on-websockets): delete the id from the Map.
 }

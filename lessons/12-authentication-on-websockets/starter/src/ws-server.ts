@@ -19,7 +19,7 @@ export const socketUsers = new Map<WebSocket, SocketUser>();
 /**
  * Attaches the WebSocket server to the HTTP server (same port). One "upgrade"
  * listener decides by path: `/ws` goes to `ws`, `/ws-raw` to the hand-made
- * handshake of lesson 9, anything else gets 404.
+ * handshake (how-websockets-work), anything else gets 404.
  */
 export function setupWebSocketServer(server: Server): WebSocketServer {
   const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
@@ -37,7 +37,7 @@ export function setupWebSocketServer(server: Server): WebSocketServer {
 
 /** A missing Origin is a non-browser client; a browser's Origin must be on the list. */
 function originAllowed(_origin: string | undefined): boolean {
-  // TODO(lesson 12): true when there is no Origin header, or when it is exactly one of
+  // TODO(authentication-on-websockets): true when there is no Origin header, or when it is exactly one of
   // config.allowedOrigins (compare whole strings: no startsWith, no includes on the text).
   return true;
 }
@@ -56,7 +56,7 @@ function onConnection(ws: WebSocket, req: IncomingMessage): void {
 
 /** The user behind the upgrade's `session` cookie; closes the socket with 4001 when there is none. */
 function authenticate(_ws: WebSocket, _req: IncomingMessage): SocketUser | undefined {
-  // TODO(lesson 12): read the session id with parseCookies(req.headers.cookie ?? "").get("session")
+  // TODO(authentication-on-websockets): read the session id with parseCookies(req.headers.cookie ?? "").get("session")
   // (./cookies.js). No id → send { error: "Unauthorized" }, ws.close(4001, "Unauthorized") and
   // return undefined. getSession(id) (./sessions.js) finds nothing → the same with "Invalid
   // session"; findUser(session.userId) (./users.js) finds nothing → "User not found".

@@ -28,7 +28,7 @@ let wss: WebSocketServer | undefined;
 /**
  * Attaches the WebSocket server to the HTTP server (same port). One "upgrade"
  * listener decides by path: `/ws` goes to `ws`, `/ws-raw` to the hand-made
- * handshake of lesson 9, anything else gets 404.
+ * handshake (how-websockets-work), anything else gets 404.
  */
 export function setupWebSocketServer(server: Server): WebSocketServer {
   const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
@@ -54,7 +54,7 @@ function originAllowed(origin: string | undefined): boolean {
 export function setupHeartbeat(): NodeJS.Timeout {
   const server = wss;
   if (!server) throw new Error("Call setupWebSocketServer() before setupHeartbeat().");
-  // TODO(lesson 13): every config.wsHeartbeatMs, go over server.clients: a socket whose
+  // TODO(handling-disconnects): every config.wsHeartbeatMs, go over server.clients: a socket whose
   // aliveMap entry is false has not answered the previous ping, so ws.terminate() it (not
   // close(): a dead peer never answers a close frame); every other socket gets
   // aliveMap.set(ws, false) and ws.ping(). Clear the interval when the server closes.
@@ -69,7 +69,7 @@ function onConnection(ws: WebSocket, req: IncomingMessage): void {
   if (!user) return;
   socketUsers.set(ws, user);
 
-  // TODO(lesson 13): aliveMap.set(ws, true), and set it to true again on every "pong".
+  // TODO(handling-disconnects): aliveMap.set(ws, true), and set it to true again on every "pong".
   ws.on("message", (data, isBinary) => onMessage(ws, data, isBinary));
   send(ws, { type: "welcome", user });
 }
@@ -143,7 +143,7 @@ function answer(ws: WebSocket, message: unknown): unknown {
 export function handleDisconnect(ws: WebSocket): void {
   leaveAllRooms(ws);
   socketUsers.delete(ws);
-  // TODO(lesson 13): aliveMap.delete(ws).
+  // TODO(handling-disconnects): aliveMap.delete(ws).
 }
 
 function send(ws: WebSocket, data: unknown): void {

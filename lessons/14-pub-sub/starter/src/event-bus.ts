@@ -10,7 +10,7 @@ export type BusHandler = (event: BusEvent) => void;
 
 /** Registers `handler` for every published event; the returned function removes it again. */
 export function subscribe(_handler: BusHandler): () => void {
-  // TODO(lesson 14): keep the handler (a Set<BusHandler> at module level works well) and
+  // TODO(pub-sub): keep the handler (a Set<BusHandler> at module level works well) and
   // return a function that removes exactly this handler, however often it is called.
   return () => {};
 }
@@ -20,6 +20,6 @@ export function subscribe(_handler: BusHandler): () => void {
  * skipped, so one broken consumer never keeps the others from their events.
  */
 export function publish(_boardId: string, _type: string, _data: Record<string, unknown>): void {
-  // TODO(lesson 14): build one event { boardId, type, data } and call every handler with it,
+  // TODO(pub-sub): build one event { boardId, type, data } and call every handler with it,
   // each call inside try/catch: console.error() what a handler throws, then go on.
 }

@@ -71,5 +71,5 @@ export function notifyWaiters(boardId: string, data: BoardEvent[]): void {
   }
 }
 
-// TODO(lesson 14): subscribe((event) => …) from ./event-bus.js and, for every event,
+// TODO(pub-sub): subscribe((event) => …) from ./event-bus.js and, for every event,
 // notifyWaiters(event.boardId, [{ type: event.type, ...event.data } as BoardEvent]).

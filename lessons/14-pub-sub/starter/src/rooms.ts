@@ -47,5 +47,5 @@ export function getRoomSize(roomId: string): number {
   return rooms.get(roomId)?.size ?? 0;
 }
 
-// TODO(lesson 14): subscribe((event) => …) from ./event-bus.js and, for every event,
+// TODO(pub-sub): subscribe((event) => …) from ./event-bus.js and, for every event,
 // broadcastToRoom(event.boardId, { type: event.type, ...event.data }).

@@ -161,6 +161,6 @@ export function getConnectedBoards(): string[] {
   return [...new Set([...clients].map((c) => c.boardId))];
 }
 
-// TODO(lesson 14): subscribe((event) => …) from ./event-bus.js and, for every event,
+// TODO(pub-sub): subscribe((event) => …) from ./event-bus.js and, for every event,
 // broadcast(event.boardId, { type: event.type, ...event.data }, event.type, nextEventId()):
 // the SSE data now carries the type too.

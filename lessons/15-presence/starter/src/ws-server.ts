@@ -28,7 +28,7 @@ let wss: WebSocketServer | undefined;
 /**
  * Attaches the WebSocket server to the HTTP server (same port). One "upgrade"
  * listener decides by path: `/ws` goes to `ws`, `/ws-raw` to the hand-made
- * handshake of lesson 9, anything else gets 404.
+ * handshake (how-websockets-work), anything else gets 404.
  */
 export function setupWebSocketServer(server: Server): WebSocketServer {
   const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
@@ -136,7 +136,7 @@ function answer(ws: WebSocket, message: unknown): unknown {
         return { error: "join needs a boardId" };
       }
       joinRoom(boardId, ws);
-      // TODO(lesson 15): addPresence(boardId, ws, userId, name) from ./presence.js. When it is the
+      // TODO(presence): addPresence(boardId, ws, userId, name) from ./presence.js. When it is the
       // user's first socket on the board, broadcastToRoom(boardId, { type: "user_joined", boardId,
       // userId, name }, ws); then send this socket { type: "presence", boardId, users: getPresence(boardId) }.
       return { type: "joined", boardId, size: getRoomSize(boardId) };
@@ -145,10 +145,10 @@ function answer(ws: WebSocket, message: unknown): unknown {
         return { error: "leave needs a boardId" };
       }
       leaveRoom(boardId, ws);
-      // TODO(lesson 15): removePresence(boardId, ws); when the user has no socket left on the
+      // TODO(presence): removePresence(boardId, ws); when the user has no socket left on the
       // board, broadcastToRoom(boardId, { type: "user_left", boardId, userId, name }).
       return { type: "left", boardId };
-    // TODO(lesson 15): case "typing" and case "stop_typing" (with the boardId of a board this socket
+    // TODO(presence): case "typing" and case "stop_typing" (with the boardId of a board this socket
     // joined): broadcastToRoom(boardId, { type: "user_typing" | "user_stopped_typing", boardId,
     // userId, name }, ws), and send nothing back to the typist.
     default:
@@ -158,7 +158,7 @@ function answer(ws: WebSocket, message: unknown): unknown {
 
 /** Forgets everything about a socket that closed, however it closed. */
 export function handleDisconnect(ws: WebSocket): void {
-  // TODO(lesson 15): removePresenceFromAll(ws), and tell each board the user is gone (user_left)
+  // TODO(presence): removePresenceFromAll(ws), and tell each board the user is gone (user_left)
   // when this was their last socket there.
   leaveAllRooms(ws);
   socketUsers.delete(ws);

@@ -28,7 +28,7 @@ export function subscribe(handler: BusHandler): () => void {
  */
 export function publish(boardId: string, type: string, data: Record<string, unknown>): void {
   const event: BusEvent = { boardId, type, data };
-  // TODO(lesson 16): with a relay set, hand the event to the relay only (it comes back
+  // TODO(scaling-real-time): with a relay set, hand the event to the relay only (it comes back
   // through Redis, to this instance too); without one, deliver it here as before.
   deliver(event);
 }
@@ -50,5 +50,5 @@ export function deliver(event: BusEvent): void {
 
 /** Sends every published event through `next` from now on (undefined: back to local delivery). */
 export function setRelay(_next: Relay | undefined): void {
-  // TODO(lesson 16): remember `next` for publish().
+  // TODO(scaling-real-time): remember `next` for publish().
 }

@@ -12,7 +12,7 @@ interface PresenceEntry extends Viewer {
   joinedAt: number;
 }
 
-/** Viewers kept where every instance can see them (Redis, lesson 16). */
+/** Viewers kept where every instance can see them (Redis, scaling-real-time). */
 export interface SharedPresence {
   /** Called when a user's first socket on this instance joins a room. */
   add(roomId: string, viewer: Viewer): void;
@@ -27,7 +27,7 @@ const presence = new Map<string, PresenceEntry[]>();
 
 /** Shares this instance's viewers through `store` from now on. */
 export function setSharedPresence(store: SharedPresence | undefined): void {
-  // TODO(lesson 16): remember the store; addPresence() and removePresence() then keep it up to date.
+  // TODO(scaling-real-time): remember the store; addPresence() and removePresence() then keep it up to date.
   void store;
 }
 
@@ -38,7 +38,7 @@ export function addPresence(roomId: string, ws: WebSocket, userId: string, name:
   const arriving = !entries.some((entry) => entry.userId === userId);
   entries.push({ ws, userId, name, joinedAt: Date.now() });
   presence.set(roomId, entries);
-  // TODO(lesson 16): when `arriving`, tell the shared store: shared?.add(roomId, { userId, name }).
+  // TODO(scaling-real-time): when `arriving`, tell the shared store: shared?.add(roomId, { userId, name }).
   void arriving;
 }
 
@@ -51,7 +51,7 @@ export function removePresence(roomId: string, ws: WebSocket): Viewer | null {
   if (rest.length === 0) presence.delete(roomId);
   else presence.set(roomId, rest);
   const viewer = { userId: entry.userId, name: entry.name };
-  // TODO(lesson 16): when the user has no socket left in `rest`, shared?.remove(roomId, viewer).
+  // TODO(scaling-real-time): when the user has no socket left in `rest`, shared?.remove(roomId, viewer).
   return viewer;
 }
 
@@ -86,12 +86,12 @@ export function hasSocket(roomId: string, ws: WebSocket): boolean {
 
 /** The viewers of a room on every instance when they are shared, else on this one. */
 export function listViewers(roomId: string): Promise<Viewer[]> {
-  // TODO(lesson 16): ask the shared store when there is one.
+  // TODO(scaling-real-time): ask the shared store when there is one.
   return Promise.resolve(getPresence(roomId));
 }
 
 /** Every room of this instance with its viewers, for the shared store to refresh. */
 export function localViewers(): Map<string, Viewer[]> {
-  // TODO(lesson 16): a Map from every room id of this instance to getPresence(roomId).
+  // TODO(scaling-real-time): a Map from every room id of this instance to getPresence(roomId).
   return new Map();
 }

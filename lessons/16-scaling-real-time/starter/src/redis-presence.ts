@@ -13,10 +13,10 @@ export function createRedisPresence(
   _prefix: string,
   _ttlMs: number,
 ): SharedPresence {
-  // TODO(lesson 16): pick an instance id (randomUUID()); the key of a board is `${prefix}presence:${roomId}`.
+  // TODO(scaling-real-time): pick an instance id (randomUUID()); the key of a board is `${prefix}presence:${roomId}`.
   // - add(roomId, viewer): ZADD the member JSON.stringify([instance, userId, name]) with score Date.now() + ttlMs;
   // - remove(roomId, viewer): ZREM that member;
   // - list(roomId): ZREMRANGEBYSCORE up to now, ZRANGEBYSCORE from now to +inf, one { userId, name } per user;
   // - every ttlMs / 3, re-write (ZADD, not just a new score) every entry of localViewers().
-  throw new Error("TODO(lesson 16): createRedisPresence() is not written yet");
+  throw new Error("TODO(scaling-real-time): createRedisPresence() is not written yet");
 }

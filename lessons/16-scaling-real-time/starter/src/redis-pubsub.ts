@@ -15,7 +15,7 @@ export function channelOf(prefix: string, boardId: string): string {
  * Returns the publishing client, which can run ordinary commands too.
  */
 export async function connectRedisBus(_url: string, _prefix: string): Promise<RedisClient> {
-  // TODO(lesson 16):
+  // TODO(scaling-real-time):
   // 1. createClient({ url, disableOfflineQueue: true }) as the publisher, createClient({ url }) as the subscriber;
   // 2. give both an "error" listener (console.error): without one, a lost connection crashes the process;
   // 3. connect() both;
@@ -23,5 +23,5 @@ export async function connectRedisBus(_url: string, _prefix: string): Promise<Re
   // 5. setRelay((event) => publisher.publish(channelOf(prefix, event.boardId), JSON.stringify(event)))
   //    with a .catch() that logs the lost event;
   // 6. return the publisher.
-  throw new Error("TODO(lesson 16): connectRedisBus() is not written yet");
+  throw new Error("TODO(scaling-real-time): connectRedisBus() is not written yet");
 }

@@ -4,7 +4,7 @@ import { app } from "./app.js";
 import { config } from "./config.js";
 import { setupHeartbeat, setupWebSocketServer } from "./ws-server.js";
 
-// TODO(lesson 16): when config.redisUrl is set, connect BEFORE serve():
+// TODO(scaling-real-time): when config.redisUrl is set, connect BEFORE serve():
 //   const redis = await connectRedisBus(config.redisUrl, config.redisPrefix);
 //   setSharedPresence(createRedisPresence(redis, config.redisPrefix, config.presenceTtlMs));
 

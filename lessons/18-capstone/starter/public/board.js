@@ -118,7 +118,7 @@ function applyChange(event) {
  * a restarted server no longer has the events the page missed.
  */
 function connectEvents() {
-  // TODO(lesson 18): follow the board over Server-Sent Events.
+  // TODO(capstone): follow the board over Server-Sent Events.
   // - open an EventSource on `/boards/${encodeURIComponent(boardId)}/events`;
   // - on "open": setStatus("live") and loadBoard() (every open, reconnects included);
   // - on "error": setStatus("reconnecting", "reconnecting…"), or, when source.readyState is

@@ -37,7 +37,7 @@ let wss: WebSocketServer | undefined;
 /**
  * Attaches the WebSocket server to the HTTP server (same port). One "upgrade"
  * listener decides by path: `/ws` goes to `ws`, `/ws-raw` to the hand-made
- * handshake of lesson 9, anything else gets 404.
+ * handshake (how-websockets-work), anything else gets 404.
  */
 export function setupWebSocketServer(server: Server): WebSocketServer {
   const created = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
@@ -56,7 +56,7 @@ export function setupWebSocketServer(server: Server): WebSocketServer {
 
 /** A missing Origin is a non-browser client; a browser's Origin must be on the list. */
 function originAllowed(origin: string | undefined): boolean {
-  // TODO(lesson 18): also allow the server's own origin (the board page it serves): take the
+  // TODO(capstone): also allow the server's own origin (the board page it serves): take the
   // upgrade request's Host header as a second parameter and accept an Origin whose
   // new URL(origin).host equals it.
   return origin === undefined || config.allowedOrigins.includes(origin);

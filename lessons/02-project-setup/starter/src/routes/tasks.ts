@@ -2,13 +2,13 @@ import { route } from "@hectoday/http";
 import { z } from "zod";
 import { notImplemented } from "../responses.js";
 
-// TODO(lesson 2): finish the schema of POST /tasks: listId a non-empty string, title a
+// TODO(project-setup): finish the schema of POST /tasks: listId a non-empty string, title a
 // non-empty string (trimmed, at most 200 characters), description an optional string.
 export const CreateTaskBody = z.object({
   listId: z.string(),
 });
 
-// TODO(lesson 2): the schema of PATCH /tasks/:id/move: listId a non-empty string,
+// TODO(project-setup): the schema of PATCH /tasks/:id/move: listId a non-empty string,
 // position an optional whole number >= 0.
 export const MoveTaskBody = z.object({});
 
@@ -16,7 +16,7 @@ export const MoveTaskBody = z.object({});
 export const taskRoutes = [
   route.post("/tasks", {
     resolve: async () => {
-      // TODO(lesson 2): body = await readBody(c.request, CreateTaskBody) (400 when invalid);
+      // TODO(project-setup): body = await readBody(c.request, CreateTaskBody) (400 when invalid);
       // 404 via notFound() when findList(listId) finds nothing; otherwise createTask() and
       // answer Response.json({ task }, { status: 201 }).
       return notImplemented("POST /tasks");
@@ -25,7 +25,7 @@ export const taskRoutes = [
 
   route.patch("/tasks/:id/move", {
     resolve: async () => {
-      // TODO(lesson 2): validate with MoveTaskBody; 404 when findTask(c.params.id) or
+      // TODO(project-setup): validate with MoveTaskBody; 404 when findTask(c.params.id) or
       // findList(listId) finds nothing; otherwise moveTask() and answer Response.json({ task }).
       return notImplemented("PATCH /tasks/:id/move");
     },
@@ -33,7 +33,7 @@ export const taskRoutes = [
 
   route.delete("/tasks/:id", {
     resolve: () => {
-      // TODO(lesson 2): deleteTask(c.params.id); 404 when there was no such task,
+      // TODO(project-setup): deleteTask(c.params.id); 404 when there was no such task,
       // otherwise answer Response.json({ taskId }).
       return notImplemented("DELETE /tasks/:id");
     },

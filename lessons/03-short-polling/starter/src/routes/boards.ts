@@ -5,7 +5,7 @@ import { errorResponse } from "../responses.js";
 export const boardRoutes = [
   route.get("/boards/:boardId/updates", {
     resolve: () => {
-      // TODO(lesson 3): read c.params.boardId and the optional `since` query parameter
+      // TODO(short-polling): read c.params.boardId and the optional `since` query parameter
       // (new URL(c.request.url).searchParams.get("since")).
       // Take timestamp = new Date().toISOString() BEFORE reading the tasks.
       // Without since: Response.json({ data: getBoardTasks(boardId), timestamp }).

@@ -37,7 +37,7 @@ export const boardRoutes = [
 
   route.get("/boards/:boardId/poll", {
     resolve: () => {
-      // TODO(lesson 4): return waitForUpdate(c.params.boardId, c.request.signal) from ../long-poll.js.
+      // TODO(long-polling): return waitForUpdate(c.params.boardId, c.request.signal) from ../long-poll.js.
       return errorResponse(501, "NOT_IMPLEMENTED", "GET /boards/:boardId/poll is not written yet.");
     },
   }),

@@ -24,7 +24,7 @@ export const taskRoutes = [
       if (!findList(body.data.listId)) return notFound(`List ${body.data.listId} not found`);
 
       const task = createTask(body.data);
-      // TODO(lesson 4): notifyWaiters(task.boardId, [{ type: "task_created", task }]);
+      // TODO(long-polling): notifyWaiters(task.boardId, [{ type: "task_created", task }]);
       return Response.json({ task }, { status: 201 });
     },
   }),
@@ -39,7 +39,7 @@ export const taskRoutes = [
       if (!findList(body.data.listId)) return notFound(`List ${body.data.listId} not found`);
 
       const task = moveTask(id, body.data);
-      // TODO(lesson 4): notifyWaiters(task.boardId, [{ type: "task_moved", task }]);
+      // TODO(long-polling): notifyWaiters(task.boardId, [{ type: "task_moved", task }]);
       // (a move to a list of another board changes both boards)
       return Response.json({ task });
     },
@@ -50,7 +50,7 @@ export const taskRoutes = [
       const id = c.params.id;
       const task = deleteTask(id);
       if (!task) return notFound(`Task ${id} not found`);
-      // TODO(lesson 4): notifyWaiters(task.boardId, [{ type: "task_deleted", taskId: id }]);
+      // TODO(long-polling): notifyWaiters(task.boardId, [{ type: "task_deleted", taskId: id }]);
       return Response.json({ taskId: id });
     },
   }),

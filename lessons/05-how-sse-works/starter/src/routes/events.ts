@@ -5,7 +5,7 @@ import { errorResponse } from "../responses.js";
 export const eventRoutes = [
   route.get("/boards/:boardId/events", {
     resolve: () => {
-      // TODO(lesson 5): build a ReadableStream whose start(controller) enqueues, as bytes
+      // TODO(how-sse-works): build a ReadableStream whose start(controller) enqueues, as bytes
       // (new TextEncoder().encode(...)):
       //   1. `retry: ${config.sseRetryMs}` and an empty line (add sseRetryMs to src/config.ts)
       //   2. `data: {"type":"connected"}` and an empty line (JSON.stringify the object)

@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
 export const eventRoutes = [
   route.get("/boards/:boardId/events", {
     resolve: () => {
-      // TODO(lesson 6): replace this hand-written stream with
+      // TODO(building-an-sse-endpoint): replace this hand-written stream with
       // new Response(addClient(c.params.boardId), { headers: SSE_HEADERS }) (import from ../sse.js).
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {

@@ -26,7 +26,7 @@ export const taskRoutes = [
 
       const task = createTask(body.data);
       notifyWaiters(task.boardId, [{ type: "task_created", task }]);
-      // TODO(lesson 6): broadcast(task.boardId, { type: "task_created", task }) from ../sse.js,
+      // TODO(building-an-sse-endpoint): broadcast(task.boardId, { type: "task_created", task }) from ../sse.js,
       // or write an announce(boardId, event) helper that notifies the long polls and broadcasts.
       return Response.json({ task }, { status: 201 });
     },
@@ -44,7 +44,7 @@ export const taskRoutes = [
 
       const task = moveTask(id, body.data);
       notifyWaiters(task.boardId, [{ type: "task_moved", task }]);
-      // TODO(lesson 6): broadcast(task.boardId, { type: "task_moved", task }) (both boards on a cross-board move).
+      // TODO(building-an-sse-endpoint): broadcast(task.boardId, { type: "task_moved", task }) (both boards on a cross-board move).
       // A move to another board's list changes both boards.
       if (before.boardId !== task.boardId) {
         notifyWaiters(before.boardId, [{ type: "task_moved", task }]);
@@ -59,7 +59,7 @@ export const taskRoutes = [
       const task = deleteTask(id);
       if (!task) return notFound(`Task ${id} not found`);
       notifyWaiters(task.boardId, [{ type: "task_deleted", taskId: id }]);
-      // TODO(lesson 6): broadcast(task.boardId, { type: "task_deleted", taskId: id }).
+      // TODO(building-an-sse-endpoint): broadcast(task.boardId, { type: "task_deleted", taskId: id }).
       return Response.json({ taskId: id });
     },
   }),

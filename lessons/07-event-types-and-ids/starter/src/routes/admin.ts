@@ -6,7 +6,7 @@ export const adminRoutes = [
   // Ends every open event stream (or one board's, with ?boardId=): clients come back on their own.
   route.post("/admin/connections/close", {
     resolve: () => {
-      // TODO(lesson 7): answer Response.json({ closed: closeStreams(boardId) }) with closeStreams
+      // TODO(event-types-and-ids): answer Response.json({ closed: closeStreams(boardId) }) with closeStreams
       // from ../sse.js, boardId being the optional ?boardId= query value.
       return errorResponse(
         501,

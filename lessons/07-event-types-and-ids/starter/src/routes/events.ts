@@ -12,7 +12,7 @@ export const SSE_HEADERS = {
 export const eventRoutes = [
   route.get("/boards/:boardId/events", {
     resolve: (c) => {
-      // TODO(lesson 7): read the Last-Event-ID request header (c.request.headers.get) and pass it
+      // TODO(event-types-and-ids): read the Last-Event-ID request header (c.request.headers.get) and pass it
       // to addClient() as its second argument.
       return new Response(addClient(c.params.boardId), { headers: SSE_HEADERS });
     },

@@ -20,7 +20,7 @@ const MoveTaskBody = z.object({
 /** Tells everyone watching `boardId` what happened: held long polls and open event streams. */
 function announce(boardId: string, event: BoardEvent): void {
   notifyWaiters(boardId, [event]);
-  // TODO(lesson 7): send a named event with an id instead: split the event into its type and
+  // TODO(event-types-and-ids): send a named event with an id instead: split the event into its type and
   // the rest (const { type, ...data } = event) and call broadcast(boardId, data, type, nextEventId()).
   broadcast(boardId, event);
 }

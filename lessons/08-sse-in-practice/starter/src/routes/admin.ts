@@ -6,7 +6,7 @@ import { closeStreams } from "../sse.js";
 export const adminRoutes = [
   route.get("/admin/connections", {
     resolve: () => {
-      // TODO(lesson 8): answer Response.json({ total, boards }) where total is
+      // TODO(sse-in-practice): answer Response.json({ total, boards }) where total is
       // getConnectionCount() and boards maps each board id that has open streams to
       // getConnectionCountByBoard(boardId), e.g. { "total": 3, "boards": { "board-1": 2, "board-2": 1 } }.
       return errorResponse(501, "NOT_IMPLEMENTED", "GET /admin/connections is not written yet.");

@@ -26,7 +26,7 @@ function announce(boardId: string, event: BoardEvent): void {
   notifyWaiters(boardId, [event]);
   const { type, ...data } = event;
   broadcast(boardId, data, type, nextEventId());
-  // TODO(lesson 11): broadcastToRoom(boardId, event) from ../rooms.js, so the board's
+  // TODO(rooms-and-broadcasting): broadcastToRoom(boardId, event) from ../rooms.js, so the board's
   // WebSocket room gets { type, task } or { type, taskId } too.
 }
 

@@ -52,7 +52,7 @@ export function backoffDelay(
   opts: { baseDelayMs: number; maxDelayMs: number; jitter: number },
   _random: () => number = Math.random,
 ): number {
-  // TODO(lesson 13): Math.round(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (1 - jitter * random())).
+  // TODO(handling-disconnects): Math.round(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (1 - jitter * random())).
   return opts.baseDelayMs;
 }
 
@@ -71,7 +71,7 @@ export class ReconnectingSocket {
 
   constructor(options: ReconnectingSocketOptions) {
     this.options = options;
-    // TODO(lesson 13): fill in the defaults (baseDelayMs 500, maxDelayMs 10000, jitter 0.5,
+    // TODO(handling-disconnects): fill in the defaults (baseDelayMs 500, maxDelayMs 10000, jitter 0.5,
     // random Math.random, WebSocket globalThis.WebSocket), then connect().
   }
 
@@ -86,21 +86,21 @@ export class ReconnectingSocket {
 
   /** Sends `data` as JSON; false when no connection is open right now. */
   send(_data: unknown): boolean {
-    // TODO(lesson 13): send JSON.stringify(data) when the current socket's readyState is 1 (OPEN).
+    // TODO(handling-disconnects): send JSON.stringify(data) when the current socket's readyState is 1 (OPEN).
     return false;
   }
 
   /** Closes the connection for good: any pending retry is cancelled. */
   close(): void {
-    // TODO(lesson 13): remember that the client is stopped, clearTimeout() the pending retry,
+    // TODO(handling-disconnects): remember that the client is stopped, clearTimeout() the pending retry,
     // close the current socket (1000) and call the "close" listeners, once.
   }
 
-  // TODO(lesson 13): private connect(): new WebSocket(url), and listeners for
+  // TODO(handling-disconnects): private connect(): new WebSocket(url), and listeners for
   //   "open"    → reset the attempt count to 0, send { type: "join", boardId }, call "open" listeners;
   //   "message" → JSON.parse(event.data) (skip what does not parse), call "message" listeners;
   //   "error"   → nothing (a "close" always follows);
   //   "close"   → unless stopped, scheduleReconnect().
-  // TODO(lesson 13): private scheduleReconnect(): attempt += 1; delayMs = backoffDelay(attempt, …);
+  // TODO(handling-disconnects): private scheduleReconnect(): attempt += 1; delayMs = backoffDelay(attempt, …);
   //   call the "reconnecting" listeners with { attempt, delayMs }; setTimeout(connect, delayMs).
 }

@@ -18,7 +18,7 @@ const MoveTaskBody = z.object({
   position: z.number().int().min(0).optional(),
 });
 
-// TODO(lesson 14): the routes should only call publish(boardId, type, data) from ../event-bus.js,
+// TODO(pub-sub): the routes should only call publish(boardId, type, data) from ../event-bus.js,
 // e.g. publish(task.boardId, "task_created", { task }). The SSE streams, the WebSocket rooms
 // and the long polls subscribe to the bus themselves. Then announce() can go.
 /**

@@ -41,7 +41,7 @@ export const boardRoutes = [
   }),
 
   route.get("/boards/:boardId/presence", {
-    // TODO(lesson 15): answer { boardId, users: getPresence(boardId) } (from ../presence.js).
+    // TODO(presence): answer { boardId, users: getPresence(boardId) } (from ../presence.js).
     resolve: () =>
       errorResponse(501, "NOT_IMPLEMENTED", "GET /boards/:boardId/presence is not written yet."),
   }),

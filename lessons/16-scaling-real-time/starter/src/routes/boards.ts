@@ -44,7 +44,7 @@ export const boardRoutes = [
   route.get("/boards/:boardId/presence", {
     resolve: (c) => {
       const boardId = c.params.boardId;
-      // TODO(lesson 16): await listViewers(boardId), which sees the viewers of every instance.
+      // TODO(scaling-real-time): await listViewers(boardId), which sees the viewers of every instance.
       return Response.json({ boardId, users: getPresence(boardId) });
     },
   }),

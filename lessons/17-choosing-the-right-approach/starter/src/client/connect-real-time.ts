@@ -67,7 +67,7 @@ export const TASK_EVENTS = ["task_created", "task_moved", "task_deleted"] as con
 
 /** Starts listening to `boardId` over the best transport that works. */
 export function connectRealTime(_options: RealTimeOptions): RealTimeConnection {
-  // TODO(lesson 17): try the transports in the order of TRANSPORTS and keep the first that opens.
+  // TODO(choosing-the-right-approach): try the transports in the order of TRANSPORTS and keep the first that opens.
   // - "websocket": new WebSocket(<baseUrl with ws:>/ws); on "open" send { type: "join", boardId }.
   // - "sse": new EventSource(<baseUrl>/boards/<boardId>/events); listen for the three task events.
   // - "long-poll": fetch <baseUrl>/boards/<boardId>/poll in a loop.
@@ -75,5 +75,5 @@ export function connectRealTime(_options: RealTimeOptions): RealTimeConnection {
   // A transport has failed when it errors before it opened, or has not opened within openTimeoutMs.
   // Call onTransport(name) when one opens, onChange(change) for every task change, and make
   // close() stop whatever is running.
-  throw new Error("TODO(lesson 17): connectRealTime() is not written yet");
+  throw new Error("TODO(choosing-the-right-approach): connectRealTime() is not written yet");
 }

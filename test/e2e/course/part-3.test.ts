@@ -1,0 +1,3 @@
+import { courseSuite } from "../../helpers/course-suite.ts";
+
+courseSuite(2, 4);

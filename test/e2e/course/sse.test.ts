@@ -1,3 +1,0 @@
-import { courseSuite } from "../../helpers/course-suite.ts";
-
-courseSuite(5, 8);
