@@ -10,13 +10,13 @@ import {
   importChecker,
   skeletonProblems,
   stepsSectionProblems,
-  typecheckTrees,
 } from "./course-lint.ts";
 import { type Fixture, listFixtures, materialiseFixture } from "./fixtures.ts";
 import { historyProblems } from "./history/verify.ts";
 import { numberedRefProblems } from "./lesson-refs.ts";
 import { type Course, isAvailable, type Lesson, loadChecker, loadCourse } from "./manifest.ts";
 import { checkLesson } from "./run-lessons.ts";
+import { courseTreeDirs, typecheckTrees } from "./typecheck-trees.ts";
 import { filesOf, materialise } from "./workspace.ts";
 
 export { listFixtures, materialise };
@@ -167,12 +167,7 @@ export async function courseWideProblems(course: Course): Promise<string[]> {
     ...courseProblems(course),
     ...numberedRefProblems(course),
     ...(await historyProblems(course)),
-    ...(await typecheckTrees(
-      course.root,
-      course.lessons
-        .flatMap((l) => [l.starterDir, l.solutionDir])
-        .filter((d) => existsSync(join(d, "tsconfig.json"))),
-    )),
+    ...(await typecheckTrees(course.root, courseTreeDirs(course))),
   ];
 }
 

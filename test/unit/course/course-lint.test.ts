@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LessonChecker } from "../../../src/checks/types.ts";
 import {
-  courseTrees,
   failsAtProblems,
   importChecker,
   STEPS_END,
@@ -14,9 +13,9 @@ import {
   stepsSection,
   stepsSectionProblems,
   syncStepsSection,
-  typecheckTrees,
   writeStepsSections,
 } from "../../../src/course/course-lint.ts";
+import { courseTreeDirs, typecheckTrees } from "../../../src/course/typecheck-trees.ts";
 import { type Course, loadCourse } from "../../../src/course/manifest.ts";
 import { scaffoldLesson } from "../../../src/course/scaffold.ts";
 import { ROOT } from "../../helpers/cli.ts";
@@ -291,7 +290,7 @@ describe("type-checking starters and solutions", () => {
 
   it("passes every starter and solution of the course", async () => {
     const course = loadCourse();
-    const trees = courseTrees(course);
+    const trees = courseTreeDirs(course);
     expect(trees.length).toBeGreaterThanOrEqual(34);
     expect(trees.every((t) => existsSync(t))).toBe(true);
     expect(await typecheckTrees(course.root, trees)).toEqual([]);
