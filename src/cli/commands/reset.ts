@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
+import { readProgress, writeProgress } from "../../course/progress.ts";
 import { resetWorkspace } from "../../course/workspace.ts";
 import { LearnerError } from "../../errors.ts";
 import type { Parsed } from "../args.ts";
@@ -31,7 +32,10 @@ export async function resetCommand(p: Parsed, io: CliIO): Promise<number> {
       return EXIT.ok;
     }
   }
+  const progress = readProgress(ws);
   const backup = await resetWorkspace(ws, lesson);
+  // the workspace now holds exactly this lesson's starter: the next lesson merges from here
+  await writeProgress(ws, { ...progress, laid: lesson.slug });
   if (backup) io.stdout.write(`${s.dim("Backed up your work to")} ${backup}\n`);
   io.stdout.write(`${s.green(s.ok)} ${ws} now holds lesson ${lesson.number}'s starter.\n`);
   return EXIT.ok;

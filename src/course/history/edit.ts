@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { LearnerError } from "../../errors.ts";
@@ -70,18 +70,31 @@ function stopsFor(course: Course, at: string): string[] {
   });
 }
 
+/** The sequence editor of `startRebase`: marks the commits named in LABS_EDIT_MARKS `edit`. */
+const MARK_EDIT = `const fs = require("node:fs");
+const file = process.argv[2];
+const marks = process.env.LABS_EDIT_MARKS.split(" ");
+const todo = fs.readFileSync(file, "utf8").split("\\n").map((line) => {
+  const [verb, sha, ...rest] = line.split(" ");
+  return verb === "pick" && marks.some((m) => m.startsWith(sha) || sha.startsWith(m)) ? ["edit", sha, ...rest].join(" ") : line;
+});
+fs.writeFileSync(file, todo.join("\\n"));
+`;
+
 /** Starts `git rebase -i` from just before the first stop, with every stop marked `edit`. */
 function startRebase(dir: string, commits: Map<string, string>, stops: string[]): void {
-  const marks = stops.map((t) => commits.get(t)!.slice(0, 7));
   const first = commits.get(stops[0])!;
   const hasParent =
     git(["rev-parse", "-q", "--verify", `${first}^`], { cwd: dir, allowFail: true }).status === 0;
-  const editor = `node -e ${JSON.stringify(
-    `const fs=require("fs");const f=process.argv[1];const m=${JSON.stringify(marks)};fs.writeFileSync(f,fs.readFileSync(f,"utf8").split("\\n").map(l=>{const w=l.split(" ");return w[0]==="pick"&&m.some(x=>w[1].startsWith(x)||x.startsWith(w[1]))?["edit",...w.slice(1)].join(" "):l}).join("\\n"))`,
-  )}`;
+  const editor = join(dir, ".git", "labs-mark-edit.cjs");
+  writeFileSync(editor, MARK_EDIT);
   const r = git(["rebase", "-i", ...(hasParent ? [`${first}^`] : ["--root"])], {
     cwd: dir,
-    env: { GIT_SEQUENCE_EDITOR: editor, GIT_EDITOR: "true" },
+    env: {
+      GIT_SEQUENCE_EDITOR: `node ${JSON.stringify(editor)}`,
+      GIT_EDITOR: "true",
+      LABS_EDIT_MARKS: stops.map((t) => commits.get(t)!).join(" "),
+    },
     allowFail: true,
   });
   if (r.status !== 0 || !existsSync(join(dir, ".git", "rebase-merge"))) {

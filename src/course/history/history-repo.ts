@@ -236,7 +236,7 @@ export function readStages(course: Course, repo: string): Stage[] {
 function historyError(message: string, details: string[] = []): LearnerError {
   return new LearnerError("HISTORY", message, {
     details,
-    hint: "Each stage's commit keeps its subject (`starter: <slug>`, `solution: <slug>`) and stays in course order; `git rebase -i` may change their contents, not drop or reorder them.",
+    hint: "Each stage's commit keeps its subject (`starter: <slug>`, `solution: <slug>`) and stays in course order; `git rebase -i` may change their contents, not drop or reorder them. If the course itself changed since `dev edit` (a lesson added with `labs new`), lay the history out again: `npm run labs -- dev edit --force`.",
   });
 }
 

@@ -15,9 +15,9 @@ import {
   syncStepsSection,
   writeStepsSections,
 } from "../../../src/course/course-lint.ts";
-import { courseTreeDirs, typecheckTrees } from "../../../src/course/typecheck-trees.ts";
 import { type Course, loadCourse } from "../../../src/course/manifest.ts";
 import { scaffoldLesson } from "../../../src/course/scaffold.ts";
+import { courseTreeDirs, typecheckTrees } from "../../../src/course/typecheck-trees.ts";
 import { ROOT } from "../../helpers/cli.ts";
 
 const run = async () => {};
