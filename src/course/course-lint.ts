@@ -380,3 +380,25 @@ export function failsAtProblems(
   }
   return problems;
 }
+
+/**
+ * Every file the lesson's starter changes that a continuing learner already has is
+ * named in lesson.md, because the runner merges those edits into the learner's own
+ * files and quotes the lesson's words about each one when they conflict.
+ */
+export function starterEditProblems(lesson: Lesson): string[] {
+  const patch = join(lesson.dir, "starter.patch");
+  if (!existsSync(patch) || !existsSync(lesson.lessonFile)) return [];
+  const text = readFileSync(lesson.lessonFile, "utf8");
+  const edited = readFileSync(patch, "utf8")
+    .split(/^(?=diff --git )/m)
+    .filter((d) => d.startsWith("diff --git ") && !/^(new|deleted) file mode/m.test(d))
+    .map((d) => /^diff --git a\/(\S+) /.exec(d)?.[1])
+    .filter((f): f is string => Boolean(f));
+  return edited
+    .filter((f) => !text.includes(f))
+    .map(
+      (f) =>
+        `${rel(rootOf(lesson), lesson.lessonFile)}: the starter changes ${f}, which a continuing learner already has, but the lesson text never names it; say in "## Your task" what the edit to ${f} is for (the runner merges it into the learner's file and quotes that sentence on a conflict)`,
+    );
+}

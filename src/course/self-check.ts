@@ -9,6 +9,7 @@ import {
   failsAtProblems,
   importChecker,
   skeletonProblems,
+  starterEditProblems,
   stepsSectionProblems,
 } from "./course-lint.ts";
 import { type Fixture, listFixtures, materialiseFixture } from "./fixtures.ts";
@@ -137,7 +138,7 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
   } else problems.push(`missing starter: ${lesson.starterDir}`);
   if (hasServer && !existsSync(join(lesson.solutionDir, "src", "server.ts")))
     problems.push(`missing solution: ${lesson.solutionDir}`);
-  problems.push(...skeletonProblems(lesson));
+  problems.push(...skeletonProblems(lesson), ...starterEditProblems(lesson));
   let fixtures: Fixture[] = [];
   try {
     fixtures = listFixtures(lesson);

@@ -10,6 +10,7 @@ import {
   STEPS_END,
   STEPS_START,
   skeletonProblems,
+  starterEditProblems,
   stepsSection,
   stepsSectionProblems,
   syncStepsSection,
@@ -201,6 +202,43 @@ describe("skeleton leftovers", () => {
     expect(skeletonProblems(lesson)).toEqual([
       expect.stringMatching(/^solutions\/01-short-polling\/src\/todo\.md: left over/),
     ]);
+  });
+});
+
+describe("files the starter edits are named in the lesson", () => {
+  const patch = [
+    "diff --git a/src/app.ts b/src/app.ts",
+    "index 1..2 100644",
+    "--- a/src/app.ts",
+    "+++ b/src/app.ts",
+    "@@ -1 +1 @@",
+    "-a",
+    "+b",
+    "diff --git a/src/new.ts b/src/new.ts",
+    "new file mode 100644",
+    "--- /dev/null",
+    "+++ b/src/new.ts",
+    "@@ -0,0 +1 @@",
+    "+c",
+    "",
+  ].join("\n");
+
+  it("reports an edited file the lesson text never names, and not a new one", async () => {
+    const course = await tempCourse([{ slug: "short-polling", md: LESSON_MD, steps: ["a"] }]);
+    const [lesson] = course.lessons;
+    await writeFile(join(lesson.dir, "starter.patch"), patch);
+    const problems = starterEditProblems(lesson);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /the starter changes src\/app\.ts, which a continuing learner already has/,
+    );
+  });
+
+  it("passes when the lesson text names it", async () => {
+    const md = LESSON_MD.replace("add the route.", "add the route, and list it in `src/app.ts`.");
+    const course = await tempCourse([{ slug: "short-polling", md, steps: ["a"] }]);
+    await writeFile(join(course.lessons[0].dir, "starter.patch"), patch);
+    expect(starterEditProblems(course.lessons[0])).toEqual([]);
   });
 });
 
