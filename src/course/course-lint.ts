@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { START_STEP } from "../checks/harness.ts";
 import type { LessonChecker } from "../checks/types.ts";
 import { LearnerError } from "../errors.ts";
-import { type Course, type Lesson, validateChecker } from "./manifest.ts";
+import { type Course, importCheckFile, type Lesson, validateChecker } from "./manifest.ts";
 
 // ─── paths ────────────────────────────────────────────────────────────────────
 
@@ -39,9 +39,7 @@ const LISTED_RE = /^\d+\.\s/;
  * which would go stale when lessons are renumbered). Use this for the step list.
  */
 export async function importChecker(lesson: Lesson): Promise<LessonChecker> {
-  const mod = (await import(pathToFileURL(lesson.checkFile).href)) as {
-    default?: LessonChecker;
-  };
+  const mod = await importCheckFile(lesson);
   const problems = validateChecker(mod.default);
   if (problems.length) {
     throw new LearnerError("LESSON_MALFORMED", `Lesson ${lesson.number}'s checker is malformed.`, {
@@ -266,6 +264,7 @@ export const SKELETON_PLACEHOLDERS: readonly { text?: string; line?: RegExp; wha
     what: "the Goal placeholder",
   },
   { text: "The concept, in your own words.", what: "the idea placeholder" },
+  { text: "One sentence on what this lesson is about", what: "the subtitle placeholder" },
   { text: "In `src/…`, write …", what: "the task placeholder" },
   {
     text: "(matches the TODO markers in the starter and the checker's steps)",

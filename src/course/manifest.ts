@@ -112,7 +112,7 @@ export async function loadChecker(lesson: Lesson, course?: Course): Promise<Less
       },
     );
   }
-  const mod = (await import(pathToFileURL(lesson.checkFile).href)) as { default?: LessonChecker };
+  const mod = await importCheckFile(lesson);
   const checker = mod.default;
   const problems = validateChecker(checker);
   if (problems.length) {
@@ -147,4 +147,23 @@ export function validateChecker(checker: LessonChecker | undefined): string[] {
   });
   if (checker.steps.length === 0) problems.push("the checker has no steps");
   return problems;
+}
+
+/** Imports a lesson's check.ts; a file that does not compile or throws is the author's problem, named with its place. */
+export async function importCheckFile(lesson: Lesson): Promise<{ default?: LessonChecker }> {
+  try {
+    return (await import(pathToFileURL(lesson.checkFile).href)) as { default?: LessonChecker };
+  } catch (error) {
+    const err = error as Error;
+    throw new LearnerError(
+      "LESSON_MALFORMED",
+      `The checker ${lesson.checkFile} cannot be loaded.`,
+      {
+        details: String(err.message ?? err)
+          .split("\n")
+          .slice(0, 8),
+        hint: "Fix the error at the place named above (a syntax error, or code that throws when the file is imported), then run the command again.",
+      },
+    );
+  }
 }

@@ -6,9 +6,12 @@ import { LearnerError } from "../errors.ts";
 import { EMPTY_TREE } from "./history/git.ts";
 import { diffTrees, initRepo, treeOfDir } from "./history/history-repo.ts";
 import { type Course, loadCourse } from "./manifest.ts";
+import { writeNextSections } from "./next-section.ts";
 import { copyTree } from "./workspace.ts";
 
 const LESSON_TEMPLATE = (title: string) => `# ${title}
+
+*One sentence on what this lesson is about (the lesson before it ends by quoting this line).*
 
 ## Goal
 
@@ -29,8 +32,6 @@ The concept, in your own words.
 ## Exercises
 
 1. …
-
-Next: …
 `;
 
 const CHECK_TEMPLATE = `import { checkStatus } from "../../src/checks/assert.ts";
@@ -137,5 +138,7 @@ export async function scaffoldLesson(opts: {
   } finally {
     await rm(repo, { recursive: true, force: true });
   }
+  // the neighbours' closing "Next" paragraphs follow the new order
+  await writeNextSections(loadCourse(root));
   return { number, dir: lessonDir };
 }

@@ -15,7 +15,15 @@ import {
 import { type Fixture, listFixtures, materialiseFixture } from "./fixtures.ts";
 import { historyProblems } from "./history/verify.ts";
 import { numberedRefProblems } from "./lesson-refs.ts";
-import { type Course, isAvailable, type Lesson, loadChecker, loadCourse } from "./manifest.ts";
+import {
+  type Course,
+  courseOf,
+  isAvailable,
+  type Lesson,
+  loadChecker,
+  loadCourse,
+} from "./manifest.ts";
+import { nextSectionProblems } from "./next-section.ts";
 import { checkLesson } from "./run-lessons.ts";
 import { courseTreeDirs, typecheckTrees } from "./typecheck-trees.ts";
 import { filesOf, materialise } from "./workspace.ts";
@@ -138,7 +146,11 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
   } else problems.push(`missing starter: ${lesson.starterDir}`);
   if (hasServer && !existsSync(join(lesson.solutionDir, "src", "server.ts")))
     problems.push(`missing solution: ${lesson.solutionDir}`);
-  problems.push(...skeletonProblems(lesson), ...starterEditProblems(lesson));
+  problems.push(
+    ...skeletonProblems(lesson),
+    ...starterEditProblems(lesson),
+    ...nextSectionProblems(courseOf(lesson), lesson),
+  );
   let fixtures: Fixture[] = [];
   try {
     fixtures = listFixtures(lesson);
@@ -289,7 +301,12 @@ export async function selfCheck(opts: {
     for (const fx of listFixtures(lesson)) {
       let at: string | undefined;
       try {
-        at = firstFailure(await checkFixture(lesson, fx, opts.env));
+        const r = await checkFixture(lesson, fx, opts.env);
+        at = firstFailure(r);
+        const skipped = r.steps.filter((x) => x.status === "skipped");
+        // a skipped step (no browser could start) lets a fixture through: say so, it is not the checker's fault
+        if (!at && skipped.length)
+          at = `nothing, with ${skipped.map((x) => `${x.slug} skipped: ${x.message}`).join("; ")}`;
       } catch (error) {
         at = `not applied: ${(error as Error).message}`;
       }

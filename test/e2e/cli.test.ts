@@ -9,7 +9,8 @@ import { pidsWithCwd } from "../../src/runner/procfs.ts";
 import { runCli, startCli } from "../helpers/cli.ts";
 
 const course = loadCourse();
-const lesson3 = findLesson(course, "3");
+const lesson3 = findLesson(course, "short-polling");
+const total = course.lessons.length;
 const temps: string[] = [];
 
 async function tempDir(): Promise<string> {
@@ -35,7 +36,7 @@ describe("the labs CLI", () => {
     const run = await runCli(["check", "99"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/There is no lesson "99"/);
-    expect(run.stderr).toMatch(/What to do: Lessons are numbered 1 to 18/);
+    expect(run.stderr).toMatch(new RegExp(`What to do: Lessons are numbered 1 to ${total}`));
   });
 
   it("suggests a lesson for a partial slug", async () => {
@@ -46,7 +47,7 @@ describe("the labs CLI", () => {
 
   it("refuses unknown commands and flags with exit 2", async () => {
     expect((await runCli(["frobnicate"])).code).toBe(2);
-    const flag = await runCli(["check", "3", "--frob"]);
+    const flag = await runCli(["check", "short-polling", "--frob"]);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--frob/);
   });
@@ -56,7 +57,7 @@ describe("the labs CLI", () => {
     const file = join(dir, "results.json");
     const run = await runCli([
       "check",
-      "3",
+      "short-polling",
       "--solution",
       "--reporter",
       "plain,json",
@@ -78,14 +79,14 @@ describe("the labs CLI", () => {
     const ws = await tempDir();
     await cp(lesson3.starterDir, ws, { recursive: true });
     const xml = join(ws, "junit.xml");
-    const plain = await runCli(["check", "3", "--workspace", ws]);
+    const plain = await runCli(["check", "short-polling", "--workspace", ws]);
     expect(plain.code).toBe(1);
     expect(plain.stdout).toMatch(/FAIL/);
     expect(plain.stdout).toMatch(/Hint:/);
     expect(plain.stdout).toMatch(/\$ curl -i 'http:\/\/localhost:3000\/boards\/board-1\/updates'/);
     const junit = await runCli([
       "check",
-      "3",
+      "short-polling",
       "--workspace",
       ws,
       "--reporter",
@@ -101,12 +102,12 @@ describe("the labs CLI", () => {
     const ws = await tempDir();
     await cp(lesson3.solutionDir, ws, { recursive: true });
     await writeFile(join(ws, "src", "mine.ts"), "export const mine = 1;\n");
-    const refused = await runCli(["reset", "3", "--workspace", ws]);
+    const refused = await runCli(["reset", "short-polling", "--workspace", ws]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--yes/);
     expect(existsSync(join(ws, "src", "mine.ts"))).toBe(true);
 
-    const run = await runCli(["reset", "3", "--workspace", ws, "--yes"]);
+    const run = await runCli(["reset", "short-polling", "--workspace", ws, "--yes"]);
     expect(run.code).toBe(0);
     expect(existsSync(join(ws, "src", "mine.ts"))).toBe(false);
     const backups = readdirSync(join(ws, ".labs", "backups"));
@@ -122,15 +123,22 @@ describe("the labs CLI", () => {
 
   it("keeps the solution closed until the lesson passes, unless forced", async () => {
     const ws = await tempDir();
-    const closed = await runCli(["solution", "3", "--workspace", ws]);
+    const closed = await runCli(["solution", "short-polling", "--workspace", ws]);
     expect(closed.code).toBe(2);
     expect(closed.stderr).toMatch(/opens once you have passed it/);
-    const forced = await runCli(["solution", "3", "--workspace", ws, "--force"]);
+    const forced = await runCli(["solution", "short-polling", "--workspace", ws, "--force"]);
     expect(forced.code).toBe(0);
     // by default, the lesson's change: its starter to its solution, as a diff
     expect(forced.stdout).toMatch(/^diff --git a\/src\/tasks\.ts b\/src\/tasks\.ts$/m);
     expect(forced.stdout).not.toMatch(/── src\/server\.ts/);
-    const full = await runCli(["solution", "3", "--workspace", ws, "--force", "--full"]);
+    const full = await runCli([
+      "solution",
+      "short-polling",
+      "--workspace",
+      ws,
+      "--force",
+      "--full",
+    ]);
     expect(full.stdout).toMatch(/── src\/server\.ts/);
   });
 
@@ -192,8 +200,8 @@ describe("the labs CLI", () => {
     const ws = await tempDir();
     const run = await runCli(["list", "--workspace", ws]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Polling\n.* 3 {2}Short Polling/);
-    expect(run.stdout).toMatch(/0 of 18 lessons passed/);
+    expect(run.stdout).toMatch(new RegExp(`Polling\\n.* ${lesson3.number} {2}Short Polling`));
+    expect(run.stdout).toMatch(new RegExp(`0 of ${total} lessons passed`));
   });
 
   it("lists progress from a version 1 file, read by slug", async () => {
@@ -204,14 +212,14 @@ describe("the labs CLI", () => {
       JSON.stringify({
         version: 1,
         current: 4,
-        lessons: { "3": { passedAt: "2026-01-01T00:00:00Z", runs: 1 } },
+        lessons: { [String(lesson3.number)]: { passedAt: "2026-01-01T00:00:00Z", runs: 1 } },
       }),
     );
     const run = await runCli(["list", "--workspace", ws]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/(✓|PASS) +3 {2}Short Polling\n/);
+    expect(run.stdout).toMatch(new RegExp(`(✓|PASS) +${lesson3.number} {2}Short Polling\\n`));
     expect(run.stdout).toMatch(/ 4 {2}Long Polling {2}← current/);
-    expect(run.stdout).toMatch(/1 of 18 lessons passed/);
+    expect(run.stdout).toMatch(new RegExp(`1 of ${total} lessons passed`));
   });
 
   it("refuses a progress file from a newer runner and leaves it as it is", async () => {
@@ -225,21 +233,21 @@ describe("the labs CLI", () => {
     expect(run.stderr).toContain(file);
     expect(run.stderr).toMatch(/version 3/);
     expect(run.stderr).toMatch(/What to do: .*git pull && npm install/);
-    const solution = await runCli(["solution", "3", "--workspace", ws]);
+    const solution = await runCli(["solution", "short-polling", "--workspace", ws]);
     expect(solution.code).toBe(2);
     expect(solution.stderr).toMatch(/version 3/);
     expect(await readFile(file, "utf8")).toBe(text);
   });
 });
 
-describe("watch mode (npm run lesson 3), without a terminal", () => {
+describe("watch mode (npm run lesson short-polling), without a terminal", () => {
   it("shows the lesson, fails the starter, turns green when the solution is saved, and quits cleanly", async () => {
     const ws = join(await tempDir(), "workspace");
-    const cli = startCli(["lesson", "3", "--workspace", ws]);
+    const cli = startCli(["lesson", "short-polling", "--workspace", ws]);
     try {
       await cli.waitFor(/SHORT POLLING/);
-      await cli.waitFor(/seeded from lesson 3's starter/);
-      let at = await cli.waitFor(/Lesson 3: step \d+ of \d+ failed/);
+      await cli.waitFor(new RegExp(`seeded from lesson ${lesson3.number}'s starter`));
+      let at = await cli.waitFor(new RegExp(`Lesson ${lesson3.number}: step \\d+ of \\d+ failed`));
       await cli.waitFor(/Type h, r, l or q and press Enter/, 10_000, at);
       cli.send("h");
       at = await cli.waitFor(/Hint \(/, 5000, at);
@@ -249,13 +257,13 @@ describe("watch mode (npm run lesson 3), without a terminal", () => {
         const from = join(lesson3.solutionDir, "src", f);
         if (f.endsWith(".ts")) await cp(from, join(ws, "src", f));
       }
-      at = await cli.waitFor(/Lesson 3 passed/, 20_000, at);
-      await cli.waitFor(/Next: .*npm run lesson 4/, 20_000, at);
+      at = await cli.waitFor(new RegExp(`Lesson ${lesson3.number} passed`), 20_000, at);
+      await cli.waitFor(new RegExp(`Next: .*npm run lesson ${lesson3.number + 1}`), 20_000, at);
       const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
       expect(progress.version).toBe(2);
       expect(progress.current).toBe("short-polling");
       expect(progress.lessons["short-polling"].passedAt).toBeTruthy();
-      expect(progress.lessons["3"]).toBeUndefined();
+      expect(progress.lessons[String(lesson3.number)]).toBeUndefined();
       cli.send("q");
       expect(await cli.exited).toBe(0);
     } finally {
@@ -270,8 +278,8 @@ describe("an unplanned end of the runner", () => {
   for (const signal of ["SIGHUP", "SIGTERM"] as const) {
     it(`leaves no learner server behind on ${signal}`, async () => {
       const ws = await tempDir();
-      await cp(findLesson(course, "4").solutionDir, ws, { recursive: true });
-      const cli = startCli(["check", "4", "--workspace", ws]);
+      await cp(findLesson(course, "long-polling").solutionDir, ws, { recursive: true });
+      const cli = startCli(["check", "long-polling", "--workspace", ws]);
       try {
         await cli.waitFor(/Your server starts and listens on PORT/);
         expect(pidsWithCwd(ws).length).toBeGreaterThan(0);
@@ -313,7 +321,15 @@ describe("labs grade in CI (CI=true, no terminal)", () => {
     expect(await readFile(summaryFile, "utf8")).toMatch(/0 of 2 lessons pass/);
 
     const reportOnly = await runCli(
-      ["grade", "--starter", "--lessons", "3", "--no-fail", "--output", join(out, "ro")],
+      [
+        "grade",
+        "--starter",
+        "--lessons",
+        "short-polling",
+        "--no-fail",
+        "--output",
+        join(out, "ro"),
+      ],
       { env },
     );
     expect(reportOnly.code).toBe(0);

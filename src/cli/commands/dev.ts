@@ -59,12 +59,15 @@ async function devSave(p: Parsed, io: CliIO): Promise<number> {
   const course = loadCourse();
   const t0 = performance.now();
   const r = await saveHistory(course, p.flags.dir ?? defaultEditDir(course));
-  const steps = await writeStepsSections(course);
+  const { writeNextSections } = await import("../../course/next-section.ts");
+  const steps = [
+    ...new Set([...(await writeStepsSections(course)), ...(await writeNextSections(course))]),
+  ];
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   const all = [...r.trees, ...r.patches, ...r.fixtures, ...steps];
   io.stdout.write(
     all.length || r.removed.length
-      ? `${s.green(s.ok)} Saved the history (${secs} s): ${r.trees.length} trees, ${r.patches.length} stage patches, ${r.fixtures.length} fixtures${r.removed.length ? `, ${r.removed.length} fixtures removed` : ""}${steps.length ? `, ${steps.length} step lists` : ""} written.\n${[...all, ...r.removed.map((f) => `${f} (removed)`)].map((f) => `  ${f}\n`).join("")}Next: npm run labs -- dev check\n`
+      ? `${s.green(s.ok)} Saved the history (${secs} s): ${r.trees.length} trees, ${r.patches.length} stage patches, ${r.fixtures.length} fixtures${r.removed.length ? `, ${r.removed.length} fixtures removed` : ""}${steps.length ? `, ${steps.length} lesson texts` : ""} written.\n${[...all, ...r.removed.map((f) => `${f} (removed)`)].map((f) => `  ${f}\n`).join("")}Next: npm run labs -- dev check\n`
       : `${s.green(s.ok)} Nothing to save: the course already holds this history (${secs} s).\n`,
   );
   return EXIT.ok;

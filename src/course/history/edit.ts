@@ -5,7 +5,14 @@ import { LearnerError } from "../../errors.ts";
 import type { Course } from "../manifest.ts";
 import { courseTrees } from "./course-trees.ts";
 import { git } from "./git.ts";
-import { buildHistory, initRepo, markSaved, refsSnapshot, SAVED_FILE } from "./history-repo.ts";
+import {
+  buildHistory,
+  initRepo,
+  installRetag,
+  markSaved,
+  refsSnapshot,
+  SAVED_FILE,
+} from "./history-repo.ts";
 import { assertSettled } from "./save.ts";
 
 /** Where `labs dev edit` lays out the history unless told otherwise. */
@@ -55,6 +62,7 @@ export async function startEdit(
   await initRepo(dir);
   const built = await buildHistory(course, dir, { fromTrees: opts.fromTrees });
   const stops = opts.at ? stopsFor(course, opts.at) : [];
+  await installRetag(dir);
   await markSaved(dir);
   if (stops.length) startRebase(dir, built.commits, stops);
   return { dir, stops, fixtures: built.fixtures };
@@ -88,7 +96,9 @@ function startRebase(dir: string, commits: Map<string, string>, stops: string[])
     git(["rev-parse", "-q", "--verify", `${first}^`], { cwd: dir, allowFail: true }).status === 0;
   const editor = join(dir, ".git", "labs-mark-edit.cjs");
   writeFileSync(editor, MARK_EDIT);
-  const r = git(["rebase", "-i", ...(hasParent ? [`${first}^`] : ["--root"])], {
+  // --empty=keep: a stage that the author's change makes empty (a new lesson's solution,
+  // once the starter drops its TODO.md) stays in the history instead of stopping the rebase.
+  const r = git(["rebase", "-i", "--empty=keep", ...(hasParent ? [`${first}^`] : ["--root"])], {
     cwd: dir,
     env: {
       GIT_SEQUENCE_EDITOR: `node ${JSON.stringify(editor)}`,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { LearnerError } from "../../errors.ts";
 import { type Fixture, listFixtures, parseFixture } from "../fixtures.ts";
 import type { Course } from "../manifest.ts";
@@ -252,4 +252,35 @@ export function refsSnapshot(repo: string): string {
 /** Records that the history now holds nothing unsaved. */
 export async function markSaved(repo: string): Promise<void> {
   await writeFile(join(repo, ".git", SAVED_FILE), refsSnapshot(repo));
+}
+
+/**
+ * A post-rewrite hook for the history: after every rebase or amend it moves the
+ * tags starter/<slug> and solution/<slug> to the stages' new commits (the last
+ * commit of each stage's stretch of first-parent history), so that
+ * `git checkout solution/<slug>` always means the stage as it now is.
+ */
+const RETAG_SCRIPT = `const { execFileSync } = require("node:child_process");
+const git = (...args) => execFileSync("git", args, { encoding: "utf8" });
+const log = git("log", "--first-parent", "--reverse", "--format=%H %s", "HEAD").trim().split("\\n");
+const tags = new Map();
+let last;
+for (const line of log) {
+  const [commit, ...words] = line.split(" ");
+  const m = /^(starter|solution): ([a-z0-9-]+)$/.exec(words.join(" "));
+  if (m) last = \`\${m[1]}/\${m[2]}\`;
+  if (last) tags.set(last, commit);
+}
+for (const [tag, commit] of tags) git("update-ref", \`refs/tags/\${tag}\`, commit);
+`;
+
+/** Installs the post-rewrite hook that keeps the stage tags on the stages' current commits. */
+export async function installRetag(repo: string): Promise<void> {
+  const hook = join(repo, ".git", "hooks", "post-rewrite");
+  await mkdir(dirname(hook), { recursive: true });
+  // .cjs: the work tree's package.json says "type": "module", which would make a bare script ESM
+  await writeFile(join(repo, ".git", "labs-retag.cjs"), RETAG_SCRIPT);
+  await writeFile(hook, '#!/bin/sh\nexec node "$(git rev-parse --git-dir)/labs-retag.cjs"\n', {
+    mode: 0o755,
+  });
 }

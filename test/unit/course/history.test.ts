@@ -7,7 +7,8 @@ import { startEdit } from "../../../src/course/history/edit.ts";
 import { git } from "../../../src/course/history/git.ts";
 import { saveHistory } from "../../../src/course/history/save.ts";
 import { historyProblems } from "../../../src/course/history/verify.ts";
-import { type Course, findLesson } from "../../../src/course/manifest.ts";
+import { type Course, findLesson, loadCourse } from "../../../src/course/manifest.ts";
+import { scaffoldLesson } from "../../../src/course/scaffold.ts";
 import { isLearnerError } from "../../../src/errors.ts";
 import { copyCourse } from "../../helpers/course-copy.ts";
 
@@ -54,6 +55,15 @@ describe("the course history", () => {
     writeFileSync(join(dir, file), readFileSync(join(dir, file), "utf8").replace(old, now));
     sh(dir, "commit", "-q", "-a", "--amend", "--no-edit");
     sh(dir, "rebase", "--continue");
+    // the stage tags follow the rewritten commits, so `git checkout solution/<slug>` is the stage as it now is
+    for (const tag of ["solution/how-sse-works", "starter/capstone"]) {
+      const subject = tag.replace("/", ": ");
+      const current = sh(dir, "log", "--first-parent", "--format=%H %s", "HEAD")
+        .split("\n")
+        .find((l) => l.endsWith(` ${subject}`))!;
+      expect(sh(dir, "rev-parse", tag).trim(), tag).toBe(current.split(" ")[0]);
+    }
+    expect(sh(dir, "show", "solution/how-sse-works:src/routes/events.ts")).toContain(now);
     const report = await saveHistory(c, dir);
 
     expect(report.trees.length).toBe(trees.length);
@@ -68,6 +78,37 @@ describe("the course history", () => {
     }
     for (const { f } of fixtures)
       expect(readFileSync(f.patchFile, "utf8"), f.name).not.toContain(old);
+    expect(await historyProblems(c)).toEqual([]);
+  });
+
+  it("lets an author write an inserted lesson's starter, then its solution, in one rebase", async () => {
+    const c0 = await course();
+    await scaffoldLesson({ root: c0.root, slug: "rate-limits", at: 9 });
+    const c = loadCourse(c0.root);
+    const { dir, stops } = await edit(c, "rate-limits");
+    expect(stops).toEqual(["starter/rate-limits", "solution/rate-limits"]);
+    // first stop: the starter; dropping TODO.md leaves the solution commit empty, which must not stop the rebase
+    sh(dir, "rm", "-q", "TODO.md");
+    writeFileSync(
+      join(dir, "src", "limits.ts"),
+      "// TODO(rate-limits): export LIMIT\nexport const LIMIT = 0;\n",
+    );
+    sh(dir, "add", "-A");
+    sh(dir, "commit", "-q", "--amend", "--no-edit");
+    sh(dir, "rebase", "--continue");
+    expect(sh(dir, "log", "-1", "--format=%s")).toBe("solution: rate-limits\n");
+    writeFileSync(join(dir, "src", "limits.ts"), "export const LIMIT = 100;\n");
+    sh(dir, "commit", "-q", "-a", "--amend", "--no-edit");
+    sh(dir, "rebase", "--continue");
+    await saveHistory(c, dir);
+    const lesson = findLesson(c, "rate-limits");
+    expect(readFileSync(join(lesson.starterDir, "src", "limits.ts"), "utf8")).toContain(
+      "TODO(rate-limits)",
+    );
+    expect(existsSync(join(lesson.starterDir, "TODO.md"))).toBe(false);
+    expect(
+      readFileSync(join(findLesson(c, "capstone").solutionDir, "src", "limits.ts"), "utf8"),
+    ).toBe("export const LIMIT = 100;\n");
     expect(await historyProblems(c)).toEqual([]);
   });
 

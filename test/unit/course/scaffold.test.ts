@@ -50,18 +50,19 @@ describe("labs new", () => {
       slug: "rate-limiting",
       title: "Rate Limiting",
     });
-    expect(number).toBe(19);
     const course = loadCourse(root);
+    expect(number).toBe(course.lessons.length);
     expect(course.lessons.at(-1)).toMatchObject({
-      number: 19,
+      number,
       slug: "rate-limiting",
       title: "Rate Limiting",
     });
-    expect(existsSync(join(root, "lessons", "19-rate-limiting", "check.ts"))).toBe(true);
-    expect(readFileSync(join(root, "lessons", "19-rate-limiting", "lesson.md"), "utf8")).toMatch(
+    const id = `${number}-rate-limiting`;
+    expect(existsSync(join(root, "lessons", id, "check.ts"))).toBe(true);
+    expect(readFileSync(join(root, "lessons", id, "lesson.md"), "utf8")).toMatch(
       /^# Rate Limiting/,
     );
-    expect(existsSync(join(root, "test", "fixtures", "19-rate-limiting"))).toBe(true);
+    expect(existsSync(join(root, "test", "fixtures", id))).toBe(true);
   });
 
   it("inserts a lesson and moves the later lessons up, folders and manifest alike", async () => {
