@@ -184,10 +184,10 @@ describe("skeleton leftovers", () => {
     const [lesson] = loadCourse(root).lessons;
     const problems = skeletonProblems(lesson);
     const text = problems.join("\n");
-    expect(text).toMatch(/lesson\.md:5: still holds the Goal placeholder .* under "## Goal"/);
+    expect(text).toMatch(/lesson\.md:3: still holds the subtitle placeholder/);
+    expect(text).toMatch(/lesson\.md:7: still holds the Goal placeholder .* under "## Goal"/);
     expect(text).toMatch(/still holds the idea placeholder/);
     expect(text).toMatch(/still holds the task placeholder/);
-    expect(text).toMatch(/`Next: …` placeholder/);
     expect(text).toMatch(/empty numbered item/);
     expect(text).toContain("lessons/01-rate-limiting/starter/TODO.md: left over from `labs new`");
     expect(problems).toHaveLength(6);
