@@ -66,11 +66,5 @@ export function gitMissing(): LearnerError {
   });
 }
 
-/** True when git can be run. */
-export function hasGit(): boolean {
-  const r = spawnSync("git", ["--version"], { encoding: "utf8" });
-  return !r.error && r.status === 0;
-}
-
 /** The id of git's empty tree. */
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
