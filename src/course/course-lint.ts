@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { pathToFileURL } from "node:url";
 import { START_STEP } from "../checks/harness.ts";
 import type { LessonChecker } from "../checks/types.ts";
 import { LearnerError } from "../errors.ts";

@@ -94,7 +94,9 @@ describe("labs new", () => {
       expect(snapshot(l), l.slug).toEqual(before.get(l.slug));
     expect(await historyProblems(after)).toEqual([]);
     // the lesson before it now ends by naming it, rewritten by the tool, not by hand
-    expect(readFileSync(after.lessons[7].lessonFile, "utf8")).toMatch(/Next: \{\{lesson:rate-limiting\}\}, \*\*Rate limiting\*\*\./);
+    expect(readFileSync(after.lessons[7].lessonFile, "utf8")).toMatch(
+      /Next: \{\{lesson:rate-limiting\}\}, \*\*Rate limiting\*\*\./,
+    );
     // a fresh lesson is flagged until its author writes it
     const fresh = after.lessons[8];
     expect((await staticProblems(fresh)).join("\n")).toMatch(/TODO\.md/);
