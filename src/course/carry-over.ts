@@ -30,6 +30,10 @@ export interface CarryResult {
   notMerged?: string[];
 }
 
+/** A lesson's place in the course, by slug (lesson objects of two loads of the manifest differ). */
+const indexOf = (course: Course, lesson: Lesson) =>
+  course.lessons.findIndex((l) => l.slug === lesson.slug);
+
 const read = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : undefined);
 
 /**
@@ -46,10 +50,9 @@ export async function carryOver(
   to: Lesson,
 ): Promise<CarryResult> {
   const result: CarryResult = { merged: [], added: [], removed: [], conflicts: [] };
-  const at = course.lessons.indexOf(from);
-  const steps = course.lessons.slice(at + 1, course.lessons.indexOf(to) + 1);
+  const steps = course.lessons.slice(indexOf(course, from) + 1, indexOf(course, to) + 1);
   for (const lesson of steps) {
-    const prev = course.lessons[course.lessons.indexOf(lesson) - 1];
+    const prev = course.lessons[indexOf(course, lesson) - 1];
     const files = new Set([
       ...(await filesOf(prev.solutionDir)),
       ...(await filesOf(lesson.starterDir)),
@@ -141,8 +144,7 @@ export async function layLesson(
 ): Promise<LaidResult> {
   const prepared = await prepareWorkspace(workspace, lesson);
   const from = course.lessons.find((l) => l.slug === laid);
-  const behind =
-    from !== undefined && course.lessons.indexOf(from) < course.lessons.indexOf(lesson);
+  const behind = from !== undefined && indexOf(course, from) < indexOf(course, lesson);
   if (prepared.seeded || !behind) {
     const ahead = from !== undefined && !prepared.seeded && !behind;
     return { ...prepared, laid: ahead ? from.slug : lesson.slug };

@@ -25,7 +25,8 @@ export function subtitleOf(markdown: string): string | undefined {
 
 /** The generated paragraph that follows `lesson` (undefined for the last lesson, or a next lesson without subtitle). */
 export function nextSection(course: Course, lesson: Lesson): string | undefined {
-  const next = course.lessons[course.lessons.indexOf(lesson) + 1];
+  const at = course.lessons.findIndex((l) => l.slug === lesson.slug);
+  const next = at < 0 ? undefined : course.lessons[at + 1];
   if (!next) return undefined;
   const subtitle = existsSync(next.lessonFile)
     ? subtitleOf(readFileSync(next.lessonFile, "utf8"))

@@ -92,7 +92,7 @@ export async function checkCarriedOver(
   lesson: Lesson,
   env?: NodeJS.ProcessEnv,
 ): Promise<{ result: LessonResult; conflicts: string[] }> {
-  const prev = course.lessons[course.lessons.indexOf(lesson) - 1];
+  const prev = course.lessons[course.lessons.findIndex((l) => l.slug === lesson.slug) - 1];
   let conflicts: string[] = [];
   const result = await onCopy(
     lesson,

@@ -44,3 +44,11 @@ describe("the generated Next paragraph", () => {
     expect(course.lessons.flatMap((l) => nextSectionProblems(course, l))).toEqual([]);
   });
 });
+
+describe("the generated Next paragraph, across loads of the manifest", () => {
+  it("finds the next lesson by slug, not by object", () => {
+    const again = loadCourse();
+    expect(nextSection(again, course.lessons.at(-1)!)).toBeUndefined();
+    expect(nextSection(again, course.lessons[0])).toContain(`{{lesson:${course.lessons[1].slug}}}`);
+  });
+});
