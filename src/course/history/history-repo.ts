@@ -26,21 +26,26 @@ export async function initRepo(dir: string): Promise<void> {
   await writeFile(join(dir, ".git", "info", "exclude"), `${EXCLUDES.join("\n")}\n`);
 }
 
-/** The id of the tree a folder holds (as git would store it), computed with a private index. */
-export function treeOfDir(repo: string, dir: string): string {
+/**
+ * Runs `fn` with a private index file (GIT_INDEX_FILE), removed afterwards, so the
+ * runner's tree arithmetic never touches the author's own index.
+ */
+export function withIndex<T>(repo: string, fn: (env: Record<string, string>) => T): T {
   const index = join(repo, ".git", `labs-index-${process.pid}`);
-  const env = { GIT_INDEX_FILE: index };
   try {
-    git(["read-tree", "--empty"], { cwd: repo, env });
-    if (existsSync(dir)) git(["--work-tree", dir, "add", "-A", "."], { cwd: repo, env });
-    return git(["write-tree"], { cwd: repo, env }).stdout.trim();
+    return fn({ GIT_INDEX_FILE: index });
   } finally {
-    rmSyncQuiet(index);
+    rmSync(index, { force: true });
   }
 }
 
-function rmSyncQuiet(file: string): void {
-  rmSync(file, { force: true });
+/** The id of the tree a folder holds (as git would store it), computed with a private index. */
+export function treeOfDir(repo: string, dir: string): string {
+  return withIndex(repo, (env) => {
+    git(["read-tree", "--empty"], { cwd: repo, env });
+    if (existsSync(dir)) git(["--work-tree", dir, "add", "-A", "."], { cwd: repo, env });
+    return git(["write-tree"], { cwd: repo, env }).stdout.trim();
+  });
 }
 
 /** Makes `dir` hold exactly `tree` (ignored folders such as node_modules are left alone). */
@@ -49,14 +54,10 @@ export async function writeTreeTo(repo: string, tree: string, dir: string): Prom
   for (const entry of await readdir(dir)) {
     if (!IGNORED_DIRS.has(entry)) await rm(join(dir, entry), { recursive: true, force: true });
   }
-  const index = join(repo, ".git", `labs-index-${process.pid}`);
-  const env = { GIT_INDEX_FILE: index };
-  try {
+  withIndex(repo, (env) => {
     git(["read-tree", tree], { cwd: repo, env });
     git(["--work-tree", dir, "checkout-index", "-a", "-f"], { cwd: repo, env });
-  } finally {
-    rmSyncQuiet(index);
-  }
+  });
 }
 
 /** The patch from tree `a` to tree `b`, in the one format the course stores. */
@@ -94,9 +95,7 @@ function commitTree(
 /** Applies a diff to a tree in a private index; strict, like `git apply` on files. */
 function applyToTree(repo: string, tree: string, diff: string, what: string): string {
   if (!/^diff --git /m.test(diff)) return tree;
-  const index = join(repo, ".git", `labs-index-${process.pid}`);
-  const env = { GIT_INDEX_FILE: index };
-  try {
+  return withIndex(repo, (env) => {
     git(["read-tree", tree], { cwd: repo, env });
     const r = git(["apply", "--cached", "--whitespace=nowarn", "-"], {
       cwd: repo,
@@ -111,9 +110,7 @@ function applyToTree(repo: string, tree: string, diff: string, what: string): st
       });
     }
     return git(["write-tree"], { cwd: repo, env }).stdout.trim();
-  } finally {
-    rmSyncQuiet(index);
-  }
+  });
 }
 
 /** A fixture branch's name in the history repository. */

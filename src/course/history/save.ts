@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { LearnerError } from "../../errors.ts";
@@ -15,6 +15,7 @@ import {
   type Stage,
   treeOf,
   treeOfDir,
+  withIndex,
   writeTreeTo,
 } from "./history-repo.ts";
 
@@ -186,7 +187,7 @@ function carryFixtures(
     const newBase = solutionTrees.get(slug)!;
     let fixed = tipTree;
     let newCommit: string | undefined;
-    if (parentTrees(repo, parent) !== newBase) {
+    if (treeOf(repo, parent) !== newBase) {
       const moved = moveChange(repo, parent, tip, solution.commit, `${slug}/${name}`);
       if (moved.conflicts.length) {
         conflicts.push(...moved.conflicts);
@@ -221,13 +222,6 @@ function carryFixtures(
   return out;
 }
 
-const parentTreeCache = new Map<string, string>();
-function parentTrees(repo: string, commit: string): string {
-  const key = `${repo}\0${commit}`;
-  if (!parentTreeCache.has(key)) parentTreeCache.set(key, treeOf(repo, commit));
-  return parentTreeCache.get(key)!;
-}
-
 /** Three-way moves the change `from`→`to` onto `onto`, file by file; returns the new tree or the conflicts. */
 function moveChange(
   repo: string,
@@ -239,14 +233,12 @@ function moveChange(
   const changes = git(["diff", "--name-only", "--no-renames", from, to], { cwd: repo })
     .stdout.split("\n")
     .filter(Boolean);
-  const index = join(repo, ".git", `labs-index-move-${process.pid}`);
-  const env = { GIT_INDEX_FILE: index };
   const conflicts: string[] = [];
   const blob = (commit: string, path: string) => {
     const r = git(["show", `${commit}:${path}`], { cwd: repo, allowFail: true });
     return r.status === 0 ? r.stdout : undefined;
   };
-  try {
+  return withIndex(repo, (env) => {
     git(["read-tree", onto], { cwd: repo, env });
     for (const path of changes) {
       const base = blob(from, path);
@@ -280,11 +272,5 @@ function moveChange(
       }
     }
     return { tree: git(["write-tree"], { cwd: repo, env }).stdout.trim(), conflicts };
-  } finally {
-    if (existsSync(index)) rmIndex(index);
-  }
-}
-
-function rmIndex(file: string): void {
-  rmSync(file, { force: true });
+  });
 }

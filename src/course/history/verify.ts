@@ -40,7 +40,7 @@ export async function historyProblems(course: Course): Promise<string[]> {
       }
       if (previous === expected)
         problems.push(
-          `${rel(course, t.patchFile)} changes nothing: the ${t.kind} of ${t.lesson.slug} is the same tree as the stage before it`,
+          `${rel(course, t.patchFile)} changes nothing: the ${t.kind} of ${t.lesson.slug} is the same tree as the stage before it; give it the lesson's change with \`npm run labs -- dev edit --at ${t.tag}\``,
         );
       previous = expected;
     }
