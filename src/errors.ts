@@ -16,6 +16,8 @@ export type LearnerErrorCode =
   | "SERVER_PORT_TAKEN"
   | "SERVER_BUILD_FAILED"
   | "SERVER_NOT_FOUND"
+  /** A module of the learner's a checker drives: it did not load, answer in time, or stay alive. */
+  | "MODULE_FAILED"
   | "NO_MODULES"
   | "NO_REDIS"
   | "NO_BROWSER"

@@ -3,16 +3,11 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
 import { check, fail, show } from "../../src/checks/assert.ts";
+import { kit, type LearnerModule, Remote, RemoteError } from "../../src/checks/learner-module.ts";
 import { isObject } from "../../src/checks/taskboard.ts";
 import type { Logger } from "../../src/checks/transcript.ts";
 import { defineChecker, type StepContext, type WsClient } from "../../src/checks/types.ts";
-import {
-  joinBoard,
-  loadWorkspaceExports,
-  openSocket,
-  sessionCookie,
-  settleRoomSize,
-} from "../../src/checks/ws-steps.ts";
+import { joinBoard, openSocket, sessionCookie, settleRoomSize } from "../../src/checks/ws-steps.ts";
 import { CheckFailure } from "../../src/errors.ts";
 
 const CLIENT_MODULE = "src/client/reconnecting-socket.ts";
@@ -189,7 +184,8 @@ class TestServer {
 
 /** What the checker records about one learner client. */
 interface ClientProbe {
-  client: { on(event: string, fn: (...args: unknown[]) => void): unknown; close(): void };
+  /** The learner's ReconnectingSocket, in the module's own process. */
+  client: Remote;
   reconnecting: { attempt: unknown; delayMs: number; at: number }[];
   messages: unknown[];
   randoms: number[];
@@ -200,51 +196,80 @@ interface ClientState {
   probe: ClientProbe;
 }
 
+const KIT = new URL("./kit.ts", import.meta.url);
+
+/** Fails the step with what the learner's code threw; anything else (a timeout, an exit) goes on up. */
+function failOnThrow(error: unknown, call: string, expected: string): never {
+  if (!(error instanceof RemoteError)) throw error;
+  fail(`${call} threw: ${error.name}: ${error.message}`, {
+    expected,
+    received: error.remoteStack.split("\n").slice(0, 3).join("\n"),
+  });
+}
+
 /** Starts the learner's ReconnectingSocket against `url` with the checker's settings. */
-function startClient(
+async function startClient(
   h: StepContext,
   url: string,
   settings: { baseDelayMs: number; maxDelayMs: number; jitter: number },
-): ClientProbe {
-  const mod = h.state.get("disconnects:module") as Record<string, unknown>;
-  const Ctor = (mod.ReconnectingSocket ?? mod.default) as new (
-    options: unknown,
-  ) => ClientProbe["client"];
+): Promise<ClientProbe> {
+  const mod = h.state.get("disconnects:module") as LearnerModule;
+  const Ctor = (mod.exports.ReconnectingSocket ?? mod.exports.default) as Remote;
+  const n = ((h.state.get("disconnects:clients") as number | undefined) ?? 0) + 1;
+  h.state.set("disconnects:clients", n);
+  const name = `client-${n}`;
   const randoms: number[] = [];
-  let i = 0;
-  const random = () => {
-    const v = RANDOM_VALUES[i++ % RANDOM_VALUES.length]!;
-    randoms.push(v);
-    return v;
-  };
-  let client: ClientProbe["client"];
+  mod.host.on("random", (data) => {
+    const { client, value } = (data ?? {}) as { client?: string; value?: number };
+    if (client === name) randoms.push(Number(value));
+  });
+  let client: unknown;
   try {
-    client = new Ctor({ url, boardId: "board-1", ...settings, random, WebSocket });
-  } catch (error) {
-    fail(`new ReconnectingSocket({ … }) threw: ${(error as Error).message}`, {
-      expected: "a client that starts connecting",
-      received: String((error as Error).stack ?? error)
-        .split("\n")
-        .slice(0, 3)
-        .join("\n"),
+    client = await Ctor.construct({
+      url,
+      boardId: "board-1",
+      ...settings,
+      random: kit("random", { values: RANDOM_VALUES, client: name }),
+      WebSocket: kit("WebSocket"),
     });
+  } catch (error) {
+    failOnThrow(error, "new ReconnectingSocket({ … })", "a client that starts connecting");
   }
-  h.onTeardown(() => client.close());
+  check(
+    client instanceof Remote && client.kind === "object",
+    "new ReconnectingSocket(…) gave no object.",
+    {
+      expected: "an instance with on(), send() and close()",
+      received: show(client),
+    },
+  );
+  h.onTeardown(() => client.call("close").catch(() => {}));
   const probe: ClientProbe = { client, reconnecting: [], messages: [], randoms };
   const log = h.actor("your client");
   try {
-    client.on("reconnecting", (info) => {
+    await client.call("on", "reconnecting", (info: unknown) => {
       const { attempt, delayMs } = (info ?? {}) as { attempt?: unknown; delayMs?: unknown };
       log.info(`reconnecting: attempt ${String(attempt)}, delayMs ${String(delayMs)}`);
       probe.reconnecting.push({ attempt, delayMs: Number(delayMs), at: performance.now() });
     });
-    client.on("message", (data) => probe.messages.push(data));
+    await client.call("on", "message", (data: unknown) => probe.messages.push(data));
   } catch (error) {
-    fail(`client.on(…) threw: ${(error as Error).message}`, {
-      expected: 'on("reconnecting" | "message" | "open" | "close", listener)',
-    });
+    failOnThrow(
+      error,
+      "client.on(…)",
+      'on("reconnecting" | "message" | "open" | "close", listener)',
+    );
   }
   return probe;
+}
+
+/** Calls close() on the learner's client, failing when it throws. */
+async function closeClient(probe: ClientProbe): Promise<void> {
+  try {
+    await probe.client.call("close");
+  } catch (error) {
+    failOnThrow(error, "client.close()", "close() to stop the client for good");
+  }
 }
 
 /** The cap of the k-th delay since the last open (k = 1, 2, …). */
@@ -444,12 +469,16 @@ export default defineChecker({
       title: `${CLIENT_MODULE} exports the ReconnectingSocket class`,
       hint: `Create ${CLIENT_MODULE} exporting class ReconnectingSocket with constructor(options: { url, boardId, baseDelayMs, maxDelayMs, jitter, random?, WebSocket? }), on(event, listener), send(data) and close(). Import nothing from the server.`,
       async run(h) {
-        const mod = await loadWorkspaceExports(h, CLIENT_MODULE);
-        const Ctor = mod.ReconnectingSocket ?? mod.default;
-        check(typeof Ctor === "function", `${CLIENT_MODULE} does not export ReconnectingSocket.`, {
-          expected: "export class ReconnectingSocket { … }",
-          received: `exports: ${Object.keys(mod).join(", ") || "none"}`,
-        });
+        const mod = await h.loadModule(CLIENT_MODULE, { name: "your client", kit: KIT });
+        const Ctor = mod.exports.ReconnectingSocket ?? mod.exports.default;
+        check(
+          Ctor instanceof Remote && Ctor.kind === "function",
+          `${CLIENT_MODULE} does not export ReconnectingSocket.`,
+          {
+            expected: "export class ReconnectingSocket { … }",
+            received: `exports: ${Object.keys(mod.exports).join(", ") || "none"}`,
+          },
+        );
         h.state.set("disconnects:module", mod);
         h.log.pass(`${CLIENT_MODULE} builds and exports ReconnectingSocket`);
       },
@@ -462,7 +491,7 @@ export default defineChecker({
         const server = new TestServer(h.actor("test-server"));
         await server.start();
         h.onTeardown(() => server.stop());
-        const probe = startClient(h, `${server.url}/c1`, {
+        const probe = await startClient(h, `${server.url}/c1`, {
           baseDelayMs: BASE,
           maxDelayMs: MAX,
           jitter: JITTER,
@@ -585,7 +614,7 @@ export default defineChecker({
         const open = server.on("/c1").at(-1)!;
         const before = server.on("/c1").length;
         server.refusing = true;
-        probe.client.close();
+        await closeClient(probe);
         const closed = await server.until(() => open.closeCode !== undefined, 1500);
         check(closed, "After close(), the client's connection stayed open.", {
           expected: "the socket closed by the client",
@@ -593,7 +622,7 @@ export default defineChecker({
         });
         h.log.pass(`close() closed the connection (code ${open.closeCode})`);
 
-        const pending = startClient(h, `${server.url}/c2`, {
+        const pending = await startClient(h, `${server.url}/c2`, {
           baseDelayMs: 250,
           maxDelayMs: 250,
           jitter: 0,
@@ -601,7 +630,7 @@ export default defineChecker({
         const refused = await server.until(() => server.on("/c2").length > 0, 2000);
         check(refused, "A second client never connected.", { received: "no connection on /c2" });
         await h.sleep(60);
-        pending.client.close();
+        await closeClient(pending);
         h.log.info("called close() on a second client while its retry was pending");
 
         // Long enough for a reconnect after close() (about BASE) and for the pending 250 ms retry.

@@ -1,10 +1,14 @@
 import { check, checkEqual, checkStatus, fail, show } from "../../src/checks/assert.ts";
 import {
+  type LearnerModule,
+  Remote,
+  RemoteError,
+  thrower,
+} from "../../src/checks/learner-module.ts";
+import {
   eventKey,
   expectExactlyOnce,
   joinAndSettle,
-  type LoadedModule,
-  loadWorkspaceModule,
   openBoardStream,
   openUserSocket,
   type Receiver,
@@ -14,7 +18,6 @@ import {
   sseTaskEvent,
   type TaskEvent,
   waitUntil,
-  withConsoleCaptured,
   wsReceiver,
 } from "../../src/checks/scaling-steps.ts";
 import {
@@ -39,25 +42,23 @@ const BUS_FILE = "src/event-bus.ts";
 /** How many mutations the burst step makes (20 creates, 20 moves, 10 deletes). */
 const BURST = { creates: 20, moves: 20, deletes: 10 };
 
-type Publish = (boardId: string, type: string, data: Record<string, unknown>) => unknown;
-type Subscribe = (handler: (event: unknown) => unknown) => unknown;
-
-/** The learner's bus, freshly loaded (its own set of subscribers), with its two functions. */
+/** The learner's bus, freshly loaded in a process of its own (its own set of subscribers). */
 interface Bus {
-  publish: Publish;
-  subscribe: Subscribe;
+  publish: Remote;
+  subscribe: Remote;
+  module: LearnerModule;
 }
 
-/** Bundles and imports src/event-bus.ts on its own, failing with a clear message when it cannot. */
-async function loadBus(h: StepContext): Promise<Bus & { module: LoadedModule }> {
-  const module = await loadWorkspaceModule(h, BUS_FILE);
+/** Loads src/event-bus.ts on its own, failing with a clear message when it cannot. */
+async function loadBus(h: StepContext): Promise<Bus> {
+  const module = await h.loadModule(BUS_FILE, { name: "event-bus" });
   check(module.packages.length === 0, `${BUS_FILE} pulls in ${module.packages.join(", ")}.`, {
     expected: "a bus that depends on nothing else of the server (no database, no ws, no redis)",
     received: `${module.inputs.join(", ")} import ${module.packages.join(", ")}`,
   });
   const { publish, subscribe } = module.exports;
   check(
-    typeof publish === "function" && typeof subscribe === "function",
+    isFunction(publish) && isFunction(subscribe),
     `${BUS_FILE} does not export the functions publish and subscribe.`,
     {
       expected:
@@ -65,39 +66,72 @@ async function loadBus(h: StepContext): Promise<Bus & { module: LoadedModule }> 
       received: `exports: ${Object.keys(module.exports).join(", ") || "(none)"}`,
     },
   );
-  return { publish: publish as Publish, subscribe: subscribe as Subscribe, module };
+  return { publish, subscribe, module };
 }
 
-/** Calls `subscribe(handler)` and checks it returned the unsubscribe function. */
-function subscribeOrFail(bus: Bus, handler: (event: unknown) => unknown): () => unknown {
-  const off = bus.subscribe(handler);
-  check(typeof off === "function", "subscribe(handler) did not return a function.", {
+function isFunction(value: unknown): value is Remote {
+  return value instanceof Remote && value.kind === "function";
+}
+
+/**
+ * Calls `subscribe(handler)` and checks it returned the unsubscribe function. The
+ * handler is the checker's (called over the channel) or a `thrower` made in the bus's process.
+ */
+async function subscribeOrFail(
+  bus: Bus,
+  handler: ((event: unknown) => unknown) | unknown,
+): Promise<Remote> {
+  let off: unknown;
+  try {
+    off = await bus.subscribe.invoke(handler);
+  } catch (error) {
+    if (!(error instanceof RemoteError)) throw error;
+    fail(`subscribe(handler) threw: ${error.name}: ${error.message}`, {
+      expected: "subscribe to add the handler and return a function that removes it",
+      received: error.remoteStack.split("\n").slice(0, 3).join("\n"),
+    });
+  }
+  check(isFunction(off), "subscribe(handler) did not return a function.", {
     expected: "a function that removes the handler again",
     received: show(off),
   });
-  return off as () => unknown;
+  return off;
 }
 
-/** Publishes through the learner's bus and lets any deferred delivery happen. */
+/** Calls an unsubscribe function, failing when it throws. */
+async function unsubscribe(off: Remote): Promise<void> {
+  try {
+    await off.invoke();
+  } catch (error) {
+    if (!(error instanceof RemoteError)) throw error;
+    fail(`The function subscribe returned threw: ${error.name}: ${error.message}`, {
+      expected: "it removes its handler (and does nothing the second time)",
+    });
+  }
+}
+
+/**
+ * Publishes through the learner's bus, lets any deferred delivery happen, and
+ * gives the console lines the bus printed meanwhile.
+ */
 async function publishAndSettle(
-  h: StepContext,
+  _h: StepContext,
   bus: Bus,
   boardId: string,
   type: string,
   data: Record<string, unknown>,
 ): Promise<string[]> {
-  const { lines } = await withConsoleCaptured(h.actor("event-bus"), async () => {
-    try {
-      await bus.publish(boardId, type, data);
-    } catch (error) {
-      fail(`publish("${boardId}", "${type}", …) threw instead of delivering.`, {
-        expected: "publish to catch (and log) what a subscriber throws, then go on",
-        received: error instanceof Error ? `${error.name}: ${error.message}` : show(error),
-      });
-    }
-    await new Promise((r) => setImmediate(r));
-  });
-  return lines;
+  const mark = bus.module.host.mark;
+  try {
+    await bus.publish.invokeAndSettle(boardId, type, data);
+  } catch (error) {
+    if (!(error instanceof RemoteError)) throw error;
+    fail(`publish("${boardId}", "${type}", …) threw instead of delivering.`, {
+      expected: "publish to catch (and log) what a subscriber throws, then go on",
+      received: `${error.name}: ${error.message}`,
+    });
+  }
+  return bus.module.host.printedSince(mark);
 }
 
 /** The board-1 and board-2 receivers the delivery steps share. */
@@ -179,8 +213,8 @@ export default defineChecker({
       async run(h) {
         const bus = await loadBus(h);
         h.log.pass(`${BUS_FILE} loads on its own and exports publish and subscribe`);
-        const off = subscribeOrFail(bus, () => {});
-        off();
+        const off = await subscribeOrFail(bus, () => {});
+        await unsubscribe(off);
         h.log.pass("subscribe(handler) returns a function");
       },
     },
@@ -192,8 +226,8 @@ export default defineChecker({
         const bus = await loadBus(h);
         const first: unknown[] = [];
         const second: unknown[] = [];
-        subscribeOrFail(bus, (e) => first.push(e));
-        subscribeOrFail(bus, (e) => second.push(e));
+        await subscribeOrFail(bus, (e: unknown) => first.push(e));
+        await subscribeOrFail(bus, (e: unknown) => second.push(e));
         const data = { task: { id: "task-from-check", title: "Published by the check" } };
         await publishAndSettle(h, bus, "board-7", "task_created", data);
         for (const [name, got] of [
@@ -232,13 +266,9 @@ export default defineChecker({
       async run(h) {
         const bus = await loadBus(h);
         const got: unknown[] = [];
-        subscribeOrFail(bus, () => {
-          throw new Error("a broken consumer (thrown on purpose by the check)");
-        });
-        subscribeOrFail(bus, (e) => got.push(e));
-        subscribeOrFail(bus, () => {
-          throw new TypeError("another broken consumer");
-        });
+        await subscribeOrFail(bus, thrower("a broken consumer (thrown on purpose by the check)"));
+        await subscribeOrFail(bus, (e: unknown) => got.push(e));
+        await subscribeOrFail(bus, thrower("another broken consumer", "TypeError"));
         const lines = await publishAndSettle(h, bus, "board-1", "task_moved", {
           task: { id: "t" },
         });
@@ -260,9 +290,9 @@ export default defineChecker({
         const a: unknown[] = [];
         const b: unknown[] = [];
         const calls = () => b.length;
-        const offA = subscribeOrFail(bus, (e) => a.push(e));
-        const offB = subscribeOrFail(bus, (e) => b.push(e));
-        offA();
+        const offA = await subscribeOrFail(bus, (e: unknown) => a.push(e));
+        const offB = await subscribeOrFail(bus, (e: unknown) => b.push(e));
+        await unsubscribe(offA);
         await publishAndSettle(h, bus, "board-1", "task_created", { task: { id: "one" } });
         check(a.length === 0, "A handler that unsubscribed was still called.", {
           expected: "no call after its unsubscribe function ran",
@@ -273,14 +303,14 @@ export default defineChecker({
           received: `${b.length} calls`,
         });
         h.log.pass("after unsubscribing A, only B gets events");
-        offA();
+        await unsubscribe(offA);
         await publishAndSettle(h, bus, "board-1", "task_created", { task: { id: "two" } });
         check(calls() === 2, "Calling A's unsubscribe a second time removed handler B.", {
           expected: "a second call to do nothing",
           received: `B got ${b.length - 1} of 1 event after it`,
         });
         h.log.pass("a second call of the same unsubscribe function changes nothing");
-        offB();
+        await unsubscribe(offB);
         await publishAndSettle(h, bus, "board-1", "task_created", { task: { id: "three" } });
         check(calls() === 2, "B was called after its own unsubscribe.", {
           expected: "no more calls",

@@ -1,21 +1,19 @@
-import { EventSource } from "eventsource";
-import WebSocket from "ws";
 import { check, fail, show } from "../../src/checks/assert.ts";
+import { kit, Remote, RemoteError } from "../../src/checks/learner-module.ts";
 import {
   joinAndSettle,
-  loadWorkspaceModule,
   openBoardStream,
   openUserSocket,
   sseTaskEvent,
   taskEventOf,
   waitUntil,
-  withConsoleCaptured,
 } from "../../src/checks/scaling-steps.ts";
 import {
   changeList,
   checkStillOpen,
   createTask,
   describesTask,
+  isObject,
   jsonObject,
   pollResponse,
   settlesWithin,
@@ -54,107 +52,92 @@ interface ClientRun {
   transports: Transport[];
   changes: unknown[];
   fetches: string[];
-  connection: { readonly transport?: unknown; close(): void };
+  connection: { close(): Promise<unknown> };
+}
+
+const KIT = new URL("./kit.ts", import.meta.url);
+
+/** The connection's close(), whether connectRealTime returned a plain object or an instance. */
+function closeOf(value: unknown): (() => Promise<unknown>) | undefined {
+  if (value instanceof Remote) {
+    return value.kind === "object" && value.keys.includes("close")
+      ? () => value.call("close")
+      : undefined;
+  }
+  if (isObject(value) && value.close instanceof Remote && value.close.kind === "function") {
+    const close = value.close;
+    return () => close.invoke();
+  }
+  return undefined;
 }
 
 /**
- * Loads the learner's module and starts connectRealTime() on board-1 of the first server,
- * with the transports in `blocked` failing the way a hostile network makes them fail:
- * a WebSocket upgrade that is refused, an event stream answered 502, a long poll answered 502.
+ * Loads the learner's module in a process of its own and starts connectRealTime()
+ * on board-1 of the first server, with the transports in `blocked` failing the way
+ * a hostile network makes them fail: a WebSocket upgrade that is refused, an event
+ * stream answered 502, a long poll answered 502 (see kit.ts).
  */
 async function startClient(h: StepContext, blocked: Transport[]): Promise<ClientRun> {
   const log = h.actor("client");
-  const mod = await loadWorkspaceModule(h, MODULE);
+  const mod = await h.loadModule(MODULE, { name: "client", kit: KIT });
   const connectRealTime = mod.exports.connectRealTime;
-  check(typeof connectRealTime === "function", `${MODULE} does not export connectRealTime().`, {
-    expected: "export function connectRealTime(options: RealTimeOptions): RealTimeConnection",
-    received: `exports: ${Object.keys(mod.exports).join(", ") || "(none)"}`,
-  });
+  check(
+    connectRealTime instanceof Remote && connectRealTime.kind === "function",
+    `${MODULE} does not export connectRealTime().`,
+    {
+      expected: "export function connectRealTime(options: RealTimeOptions): RealTimeConnection",
+      received: `exports: ${Object.keys(mod.exports).join(", ") || "(none)"}`,
+    },
+  );
   const cookie = await h.login("alice@example.com");
-  const run: ClientRun = { transports: [], changes: [], fetches: [], connection: { close() {} } };
-  const sockets: WebSocket[] = [];
-  const sources: EventSource[] = [];
-  const blocks = (t: Transport) => blocked.includes(t);
-  // A port nothing listens on refuses at once, like a proxy that will not pass the upgrade.
-  const refused = `ws://127.0.0.1:${await freePort()}/ws`;
-
-  const labFetch = (url: string, init?: { signal?: AbortSignal }) => {
-    const path = new URL(url).pathname + new URL(url).search;
-    run.fetches.push(path);
-    if (blocks("long-poll") && /\/poll(\?|$)/.test(path)) {
-      log.recv(`GET ${path} → 502 (the lab blocks long polling)`);
-      return Promise.resolve(new Response("Bad Gateway", { status: 502 }));
-    }
-    log.send(`GET ${path}`);
-    return fetch(url, { signal: init?.signal });
+  const run: ClientRun = {
+    transports: [],
+    changes: [],
+    fetches: [],
+    connection: { close: async () => {} },
   };
-  class LabWebSocket extends WebSocket {
-    constructor(url: string) {
-      super(blocks("websocket") ? refused : url, {
-        headers: cookie ? { Cookie: cookie } : {},
-      });
-      // ws throws on an "error" nobody listens to; the learner may only listen for "close".
-      this.on("error", () => {});
-      sockets.push(this);
-      log.send(blocks("websocket") ? `WebSocket ${url} (refused by the lab)` : `WebSocket ${url}`);
-    }
-  }
-  class LabEventSource extends EventSource {
-    constructor(url: string) {
-      super(url, {
-        fetch: (input, init) =>
-          blocks("sse")
-            ? Promise.resolve(new Response("Bad Gateway", { status: 502 }))
-            : fetch(input, init),
-      });
-      sources.push(this);
-      log.send(
-        blocks("sse") ? `EventSource ${url} (answered 502 by the lab)` : `EventSource ${url}`,
-      );
-    }
-  }
-  h.onTeardown(() => {
-    run.connection.close();
-    for (const s of sockets) s.terminate();
-    for (const s of sources) s.close();
+  mod.host.on("fetch", (path) => run.fetches.push(String(path)));
+  mod.host.on("log", (entry) => {
+    const { kind, text } = (entry ?? {}) as { kind?: string; text?: string };
+    if (kind === "recv") log.recv(String(text));
+    else log.send(String(text));
   });
+  // A port nothing listens on refuses at once, like a proxy that will not pass the upgrade.
+  const network = { blocked, cookie, refused: `ws://127.0.0.1:${await freePort()}/ws` };
+  h.onTeardown(() => run.connection.close().catch(() => {}));
 
+  let value: unknown;
   try {
-    const { value } = await withConsoleCaptured(log, () =>
-      (connectRealTime as (o: unknown) => ClientRun["connection"])({
-        baseUrl: h.server.url,
-        boardId: "board-1",
-        onChange: (change: unknown) => {
-          log.recv(`onChange ${show(change, 200)}`);
-          run.changes.push(change);
-        },
-        onTransport: (t: Transport) => {
-          log.info(`onTransport("${t}")`);
-          run.transports.push(t);
-        },
-        openTimeoutMs: OPEN_TIMEOUT,
-        pollIntervalMs: POLL_INTERVAL,
-        WebSocket: LabWebSocket,
-        EventSource: LabEventSource,
-        fetch: labFetch,
-      }),
-    );
-    check(
-      value && typeof value.close === "function",
-      "connectRealTime() did not return a connection.",
-      {
-        expected: "{ transport, close() }",
-        received: show(value),
+    value = await connectRealTime.invoke({
+      baseUrl: h.server.url,
+      boardId: "board-1",
+      onChange: (change: unknown) => {
+        log.recv(`onChange ${show(change, 200)}`);
+        run.changes.push(change);
       },
-    );
-    run.connection = value;
+      onTransport: (t: Transport) => {
+        log.info(`onTransport("${t}")`);
+        run.transports.push(t);
+      },
+      openTimeoutMs: OPEN_TIMEOUT,
+      pollIntervalMs: POLL_INTERVAL,
+      WebSocket: kit("WebSocket", network),
+      EventSource: kit("EventSource", network),
+      fetch: kit("fetch", network),
+    });
   } catch (error) {
-    if (error instanceof Error && error.name === "CheckFailure") throw error;
+    if (!(error instanceof RemoteError)) throw error;
     fail("connectRealTime() threw instead of connecting.", {
       expected: "a connection object",
-      received: error instanceof Error ? error.message : String(error),
+      received: `${error.name}: ${error.message}`,
     });
   }
+  const close = closeOf(value);
+  check(close !== undefined, "connectRealTime() did not return a connection.", {
+    expected: "{ transport, close() }",
+    received: show(value),
+  });
+  run.connection = { close };
   return run;
 }
 
@@ -211,7 +194,7 @@ function fallbackStep(want: Transport, blocked: Transport[], hint: string) {
       h.log.pass(`settled on ${want}`);
       if (want === "short-poll") await h.sleep(POLL_INTERVAL + 100);
       await expectChange(h, run, want, want === "short-poll" ? POLL_INTERVAL * 4 + 500 : 2000);
-      run.connection.close();
+      await run.connection.close();
       if (want === "short-poll") {
         const before = run.fetches.length;
         await h.sleep(POLL_INTERVAL * 3);

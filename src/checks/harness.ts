@@ -1,7 +1,9 @@
 import { CheckFailure, ENVIRONMENT_CODES, LearnerError } from "../errors.ts";
 import type { Launcher, RunningServer } from "../runner/launcher.ts";
 import { describeExit } from "../runner/learner-process.ts";
+import { ModuleHost } from "../runner/module-host.ts";
 import { createHttpClient } from "./http-client.ts";
+import { analyseModule, bundleKit } from "./learner-module.ts";
 import type { LessonResult, StepResult, StepStatus } from "./results.ts";
 import { openSse } from "./sse-client.ts";
 import type { Transcript } from "./transcript.ts";
@@ -62,6 +64,9 @@ export async function runChecker(opts: {
   const teardown: (() => unknown)[] = [];
   const sseClients: SseClient[] = [];
   const wsClients: WsClient[] = [];
+  const hosts: ModuleHost[] = [];
+  /** Set while a step runs: guards a module loaded during the step too. */
+  let watchHost: ((host: ModuleHost) => void) | undefined;
   let stepSignal: AbortSignal | undefined;
   const state = new Map<string, unknown>();
   const log = transcript.logger("tester");
@@ -144,6 +149,25 @@ export async function runChecker(opts: {
     timers: opts.timers,
     redis: opts.redis,
     workspace: opts.workspace,
+    loadModule: async (file, mo = {}) => {
+      if (!launcher) throw new Error("loadModule needs a launcher (a checker with a server)");
+      const { inputs, packages } = await analyseModule(opts.workspace, file);
+      const command = await launcher.builder.prepareModule(file);
+      const kitUrl = mo.kit ? await bundleKit(mo.kit) : undefined;
+      const host = await ModuleHost.start({
+        command,
+        file,
+        name: mo.name ?? "your module",
+        transcript,
+        kitUrl,
+        loadTimeout: mo.timeout,
+        callTimeout: mo.callTimeout,
+      });
+      hosts.push(host);
+      watchHost?.(host);
+      teardown.push(() => host.stop());
+      return { file, exports: host.exports, inputs, packages, host };
+    },
     state,
     onTeardown: (fn) => teardown.push(fn),
     get signal() {
@@ -185,7 +209,13 @@ export async function runChecker(opts: {
       const from = transcript.lines.length;
       const ac = new AbortController();
       stepSignal = ac.signal;
-      const result = renderResult(await runStep(step, ctx, ac, launcher), opts.render);
+      const result = renderResult(
+        await runStep(step, ctx, ac, launcher, hosts, (watch) => {
+          watchHost = watch;
+        }),
+        opts.render,
+      );
+      watchHost = undefined;
       stepSignal = undefined;
       if (result.status !== "pass" && result.status !== "skipped") {
         result.transcript = transcript.excerpt(from, 40);
@@ -217,6 +247,8 @@ async function runStep(
   ctx: StepContext,
   ac: AbortController,
   launcher: Launcher | undefined,
+  hosts: ModuleHost[],
+  onHost: (watch: (host: ModuleHost) => void) => void,
 ): Promise<StepResult> {
   const timeout = step.timeout ?? DEFAULT_TIMEOUT;
   const t0 = performance.now();
@@ -236,6 +268,7 @@ async function runStep(
   ];
   const watchers: (() => void)[] = [];
   for (const server of launcher?.servers ?? []) guards.push(crashGuard(server, watchers));
+  guards.push(moduleGuard(hosts, watchers, onHost));
   try {
     await Promise.race([step.run(ctx), ...guards]);
     return { ...base, status: "pass", durationMs: Math.round(performance.now() - t0) };
@@ -285,6 +318,30 @@ function crashGuard(server: RunningServer, cleanups: (() => void)[]): Promise<ne
         }),
       );
     });
+  });
+}
+
+/**
+ * Rejects when a learner module's process (one loaded before or during the step)
+ * ends without the runner asking it to, with the reason the host gives.
+ */
+function moduleGuard(
+  hosts: ModuleHost[],
+  cleanups: (() => void)[],
+  onHost: (watch: (host: ModuleHost) => void) => void,
+): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    let active = true;
+    cleanups.push(() => {
+      active = false;
+    });
+    const watch = (host: ModuleHost) => {
+      void host.crashed().then((error) => {
+        if (active && !host.expectingExit) reject(error);
+      });
+    };
+    for (const host of hosts) watch(host);
+    onHost(watch);
   });
 }
 

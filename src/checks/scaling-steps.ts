@@ -9,7 +9,6 @@ import { CheckFailure } from "../errors.ts";
 import { connectionPorts } from "../runner/procfs.ts";
 import { check, fail, show } from "./assert.ts";
 import { isObject, type Json, pick } from "./taskboard.ts";
-import type { Logger } from "./transcript.ts";
 import type { ServerHandle, SseClient, SseEvent, StepContext, WsClient } from "./types.ts";
 
 /** The three task event types of the course. */
@@ -184,39 +183,6 @@ export async function openUserSocket(
 ): Promise<WsClient> {
   const cookie = await h.login(email, opts.server);
   return h.ws("/ws", { ...opts, cookie });
-}
-
-export { type LoadedModule, loadWorkspaceModule } from "./workspace-module.ts";
-
-/**
- * Runs `fn` with console.log/info/warn/error sent to `logger` instead of the terminal
- * (the learner's module runs inside the checker), and returns the lines it printed.
- */
-export async function withConsoleCaptured<T>(
-  logger: Logger,
-  fn: () => T | Promise<T>,
-): Promise<{ value: T; lines: string[] }> {
-  const lines: string[] = [];
-  const names = ["log", "info", "warn", "error"] as const;
-  const saved = names.map((n) => console[n]);
-  for (const n of names) {
-    console[n] = (...args: unknown[]) => {
-      const text = args
-        .map((a) =>
-          a instanceof Error ? `${a.name}: ${a.message}` : typeof a === "string" ? a : show(a, 200),
-        )
-        .join(" ");
-      lines.push(text);
-      logger.info(`printed: ${text}`);
-    };
-  }
-  try {
-    return { value: await fn(), lines };
-  } finally {
-    names.forEach((n, i) => {
-      console[n] = saved[i]!;
-    });
-  }
 }
 
 /** Waits for a message from index `from` on that matches; fails after `ms` naming `what`. */

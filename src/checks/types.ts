@@ -1,3 +1,4 @@
+import type { LearnerModule, LoadModuleOptions } from "./learner-module.ts";
 import type { Logger } from "./transcript.ts";
 
 /** A running instance of the learner's server, as a step sees it. */
@@ -202,8 +203,15 @@ export interface StepContext {
     readonly prefix?: string;
     restart(downMs?: number): Promise<void>;
   };
-  /** The learner's workspace folder (for lessons that load a module the learner wrote). */
+  /** The learner's workspace folder. */
   workspace: string;
+  /**
+   * Loads `file` of the workspace (say `src/event-bus.ts`) in a process of its
+   * own, with the learner server's environment, limits and sandbox, and gives
+   * its exports as remotes to call over a channel. The module never runs in the
+   * checker's process. It ends with the run; a fresh load is a fresh process.
+   */
+  loadModule(file: string, opts?: LoadModuleOptions): Promise<LearnerModule>;
   /** Values steps hand on to later steps of the same run. */
   state: Map<string, unknown>;
   /** Runs `fn` when the lesson's run ends, whatever happened. */

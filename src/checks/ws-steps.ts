@@ -11,7 +11,6 @@ import { describeBytes, type RawExchangeResult, rawExchange, websocketAccept } f
 import { describesTask, isObject, type Json } from "./taskboard.ts";
 import type { Logger } from "./transcript.ts";
 import type { ServerHandle, StepContext, WsClient } from "./types.ts";
-import { loadWorkspaceModule } from "./workspace-module.ts";
 import { openWs } from "./ws-client.ts";
 
 /** The user the WebSocket labs log in as unless a step says otherwise. */
@@ -481,18 +480,4 @@ export async function checkHandMadeHandshake(h: StepContext, path: string): Prom
   });
   ws.terminate();
   h.log.pass(`a real WebSocket client read ${show(message, 80)}`);
-}
-
-// ---------------------------------------------------------------------------
-// Modules the learner writes for the browser (the reconnecting client of handling-disconnects).
-
-/**
- * Bundles `relPath` of the workspace on its own and imports it, fresh on every
- * check (see `loadWorkspaceModule` in workspace-module.ts); gives its exports.
- */
-export async function loadWorkspaceExports(
-  h: StepContext,
-  relPath: string,
-): Promise<Record<string, unknown>> {
-  return (await loadWorkspaceModule(h, relPath)).exports;
 }

@@ -1,4 +1,5 @@
 import { killAllNow } from "../runner/learner-process.ts";
+import { killModuleHostsNow } from "../runner/module-host.ts";
 import { killSparesNow } from "../runner/warm-pool.ts";
 import { main } from "./main.ts";
 
@@ -12,6 +13,7 @@ const SIGNALS: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143
 function guardExit(): void {
   process.on("exit", () => {
     killAllNow();
+    killModuleHostsNow();
     killSparesNow();
   });
   for (const [signal, code] of Object.entries(SIGNALS)) {

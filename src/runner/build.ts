@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
-import { mkdir, symlink } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { lstat, mkdir, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { LearnerError } from "../errors.ts";
 import { baseEnv } from "./environment.ts";
-import { RUN_MARKER } from "./marker.ts";
 import { WarmPool } from "./warm-pool.ts";
 
 /** Node flags of every learner process: readable stack traces, and a heap cap so a runaway allocation ends in a clear crash. */
@@ -23,16 +22,27 @@ export interface StartCommand {
   warm?: WarmPool;
 }
 
+/** How to load one module of the learner's workspace in a process of its own. */
+export interface ModuleCommand {
+  nodeArgs: string[];
+  /** The URL to import. */
+  url: string;
+  cwd: string;
+}
+
 /**
  * Turns a workspace's `src/server.ts` into a runnable program. The default keeps
  * an esbuild context alive and rebuilds in a few milliseconds before each start,
- * then runs plain `node` on the bundle: about half the start time of tsx, which
- * registers its ESM loader hooks on every start. `tsx` mode runs the source as is.
+ * then runs plain `node` on the transpiled files: about half the start time of
+ * tsx, which registers its ESM loader hooks on every start. `tsx` mode runs the
+ * source as is.
  */
 export interface ServerBuilder {
   readonly mode: "esbuild" | "tsx";
   /** Builds (or rebuilds) and returns the command that starts the server. */
   prepare(): Promise<StartCommand>;
+  /** Builds `file` (relative to the workspace) and says how a process of its own imports it. */
+  prepareModule(file: string): Promise<ModuleCommand>;
   dispose(): Promise<void>;
 }
 
@@ -61,88 +71,318 @@ function entryOf(workspace: string): string {
   return entry;
 }
 
+/**
+ * Where the learner's packages come from, the same way for both runtimes: a
+ * workspace with a node_modules of its own uses it (and its parents', as node
+ * does under `npm run dev`); one without (a workspace outside the repository)
+ * gets the runner's installation.
+ */
+function needsRunnerPackages(workspace: string): boolean {
+  return !existsSync(join(workspace, "node_modules"));
+}
+
+/** Registers the resolve hook that falls back to the runner's packages (tsx runtime). */
+const RESOLVE_FALLBACK = join(RUNNER_ROOT, "src", "runner", "child", "resolve-fallback.mjs");
+
 class TsxBuilder implements ServerBuilder {
   readonly mode = "tsx" as const;
   constructor(private readonly workspace: string) {}
 
+  private nodeArgs(): string[] {
+    const fallback = needsRunnerPackages(this.workspace)
+      ? ["--import", pathToFileURL(RESOLVE_FALLBACK).href]
+      : [];
+    return [...NODE_ARGS, "--import", "tsx", ...fallback];
+  }
+
   async prepare(): Promise<StartCommand> {
     const entry = entryOf(this.workspace);
-    return { args: [...NODE_ARGS, "--import", "tsx", entry], cwd: this.workspace };
+    return { args: [...this.nodeArgs(), entry], cwd: this.workspace };
+  }
+
+  async prepareModule(file: string): Promise<ModuleCommand> {
+    return {
+      nodeArgs: this.nodeArgs(),
+      url: pathToFileURL(join(this.workspace, file)).href,
+      cwd: this.workspace,
+    };
   }
 
   async dispose(): Promise<void> {}
 }
 
+/** Source files the mirror compiles (each to `<name>.mjs`). */
+const CODE = /\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+/** Entries of the workspace's root the mirror leaves out. */
+const NOT_MIRRORED = new Set(["node_modules", ".labs", ".git"]);
+
+/**
+ * The default runtime. Every source file the server (or a module a checker
+ * loads) imports is transpiled on its own into a mirror of the workspace under
+ * `.labs/build/tree/`, and the workspace's other files and folders are linked
+ * into it at their places. So `new URL("../public/board.html", import.meta.url)`
+ * and `import.meta.dirname` find what they find under `npm run dev`. An esbuild
+ * context is kept alive and only changed outputs are rewritten, so a rebuild
+ * takes milliseconds; node then runs the mirror's `src/server.mjs`.
+ */
 class EsbuildBuilder implements ServerBuilder {
   readonly mode = "esbuild" as const;
-  private context?: esbuild.BuildContext;
+  private context?: esbuild.BuildContext<{ write: false; metafile: true }>;
   private readonly outDir: string;
+  private readonly treeDir: string;
   private warm?: WarmPool;
   private externals: string[] = [];
+  /** Source files compiled into the mirror (absolute paths). */
+  private entries = new Set<string>();
+  /** Files a checker asked for besides the server (relative to the workspace). */
+  private readonly roots = new Set<string>(["src/server.ts"]);
+  /** Relative source files found imported during the last build. */
+  private readonly discovered = new Set<string>();
+  /** Content of each output as last written. */
+  private readonly written = new Map<string, string>();
 
   constructor(
     private readonly workspace: string,
     private readonly prewarm = false,
   ) {
     this.outDir = join(workspace, ".labs", "build");
+    this.treeDir = join(this.outDir, "tree");
+  }
+
+  /** The mirror's path of a workspace file (sources become `.mjs`). */
+  private mirrorOf(path: string): string {
+    const rel = relative(this.workspace, path);
+    return join(this.treeDir, CODE.test(rel) ? rel.replace(CODE, ".mjs") : rel);
   }
 
   async prepare(): Promise<StartCommand> {
-    const entry = entryOf(this.workspace);
-    if (!this.context) {
-      await this.linkModules();
-      this.context = await esbuild.context({
-        entryPoints: [entry],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node20",
-        packages: "external",
-        outfile: join(this.outDir, "server.mjs"),
-        sourcemap: "inline",
-        sourcesContent: false,
-        logLevel: "silent",
-        absWorkingDir: this.workspace,
-        metafile: true,
-      });
-    }
-    const outfile = join(this.outDir, "server.mjs");
-    try {
-      const result = await this.context.rebuild();
-      const output = Object.values(result.metafile?.outputs ?? {})[0];
-      this.externals = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
-    } catch (error) {
-      throw await this.buildError(error);
-    }
+    entryOf(this.workspace);
+    await this.build();
+    const entry = this.mirrorOf(join(this.workspace, "src", "server.ts"));
     if (this.prewarm && !this.warm) {
       this.warm = new WarmPool({
         outDir: this.outDir,
         cwd: this.workspace,
         nodeArgs: NODE_ARGS,
         env: () => baseEnv(),
-        markerName: RUN_MARKER,
         preload: () => this.externals,
       });
     }
-    return { args: [...NODE_ARGS, outfile], cwd: this.workspace, entry: outfile, warm: this.warm };
+    return { args: [...NODE_ARGS, entry], cwd: this.workspace, entry, warm: this.warm };
+  }
+
+  async prepareModule(file: string): Promise<ModuleCommand> {
+    if (!this.roots.has(file)) {
+      this.roots.add(file);
+      await this.dropContext();
+    }
+    await this.build();
+    return {
+      nodeArgs: NODE_ARGS,
+      url: pathToFileURL(this.mirrorOf(join(this.workspace, file))).href,
+      cwd: this.workspace,
+    };
   }
 
   async dispose(): Promise<void> {
     await this.warm?.close();
     this.warm = undefined;
+    await this.dropContext();
+  }
+
+  private async dropContext(): Promise<void> {
     await this.context?.dispose();
     this.context = undefined;
   }
 
   /**
-   * Packages stay external, so the bundle must find them at run time. When the
-   * workspace has no node_modules of its own, a link beside the bundle points
-   * at the runner's.
+   * Rebuilds the mirror. When the last build's files no longer cover what is
+   * imported (a new import, a deleted file), the import graph is found again
+   * from the roots and the context is made anew.
+   */
+  private async build(): Promise<void> {
+    await this.linkModules();
+    let result: esbuild.BuildResult<{ write: false; metafile: true }> | undefined;
+    try {
+      if (this.context) result = await this.rebuild();
+    } catch {
+      result = undefined;
+    }
+    if (!result || [...this.discovered].some((f) => !this.entries.has(f))) {
+      try {
+        this.entries = await this.importGraph();
+        await this.dropContext();
+        result = await this.rebuild();
+      } catch (error) {
+        throw await this.buildError(error);
+      }
+    }
+    await this.writeOutputs(result.outputFiles);
+    await this.linkTheRest();
+    this.externals = [
+      ...new Set(
+        Object.values(result.metafile.outputs).flatMap((o) =>
+          o.imports.filter((i) => i.external && !i.path.startsWith(".")).map((i) => i.path),
+        ),
+      ),
+    ];
+  }
+
+  private async rebuild(): Promise<esbuild.BuildResult<{ write: false; metafile: true }>> {
+    this.discovered.clear();
+    this.context ??= await esbuild.context({
+      entryPoints: [...this.entries],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outdir: this.treeDir,
+      outbase: this.workspace,
+      outExtension: { ".js": ".mjs" },
+      sourcemap: "inline",
+      sourcesContent: false,
+      logLevel: "silent",
+      absWorkingDir: this.workspace,
+      metafile: true,
+      write: false,
+      plugins: [this.keepFilesApart()],
+    });
+    return this.context.rebuild();
+  }
+
+  /**
+   * Turns every import of another source file of the workspace into an import of
+   * that file's own output, so each file stays a module of its own.
+   */
+  private keepFilesApart(): esbuild.Plugin {
+    return {
+      name: "labs-mirror",
+      setup: (build) => {
+        build.onResolve({ filter: /^\.{0,2}\// }, async (args) => {
+          if (args.kind === "entry-point" || args.pluginData?.mirror) return undefined;
+          const found = await build.resolve(args.path, {
+            kind: args.kind,
+            resolveDir: args.resolveDir,
+            importer: args.importer,
+            pluginData: { mirror: true },
+          });
+          if (found.errors.length > 0) return { errors: found.errors };
+          const target = found.path;
+          const rel = relative(this.workspace, target);
+          if (!target || rel.startsWith("..") || isAbsolute(rel)) return undefined;
+          const code = CODE.test(target) && !rel.split(sep).includes("node_modules");
+          if (code) this.discovered.add(target);
+          const from = dirname(this.mirrorOf(args.importer));
+          let spec = relative(from, this.mirrorOf(target)).split(sep).join("/");
+          if (!spec.startsWith(".")) spec = `./${spec}`;
+          return { path: spec, external: true };
+        });
+      },
+    };
+  }
+
+  /** The source files reachable from the roots, found by bundling them without output. */
+  private async importGraph(): Promise<Set<string>> {
+    const roots = [...this.roots].filter(
+      (f) => f === "src/server.ts" || existsSync(join(this.workspace, f)),
+    );
+    const result = await esbuild.build({
+      entryPoints: roots.map((f) => join(this.workspace, f)),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+      absWorkingDir: this.workspace,
+      outdir: this.treeDir,
+    });
+    return new Set(
+      Object.keys(result.metafile.inputs)
+        .map((p) => (isAbsolute(p) ? p : join(this.workspace, p)))
+        .filter((p) => CODE.test(p) && !relative(this.workspace, p).startsWith("..")),
+    );
+  }
+
+  /** Writes the outputs that changed and removes the ones no longer built. */
+  private async writeOutputs(files: esbuild.OutputFile[]): Promise<void> {
+    const now = new Set<string>();
+    for (const file of files) {
+      now.add(file.path);
+      if (this.written.get(file.path) === file.text) continue;
+      await this.realDir(dirname(file.path));
+      await writeFile(file.path, file.text);
+      this.written.set(file.path, file.text);
+    }
+    for (const old of [...this.written.keys()].filter((p) => !now.has(p))) {
+      await rm(old, { force: true });
+      this.written.delete(old);
+    }
+  }
+
+  /**
+   * Makes `dir` (inside the mirror) a real folder all the way down: a folder
+   * that was linked while it held no compiled file is unlinked first, so that
+   * nothing is ever written through a link into the workspace.
+   */
+  private async realDir(dir: string): Promise<void> {
+    const rel = relative(this.treeDir, dir);
+    if (rel.startsWith("..") || isAbsolute(rel)) throw new Error(`${dir} is outside the mirror`);
+    let at = this.treeDir;
+    await mkdir(at, { recursive: true });
+    for (const part of rel ? rel.split(sep) : []) {
+      at = join(at, part);
+      const stat = await lstat(at).catch(() => undefined);
+      if (stat?.isSymbolicLink() || (stat && !stat.isDirectory())) await rm(at, { force: true });
+      if (!stat?.isDirectory() || stat.isSymbolicLink()) await mkdir(at);
+    }
+  }
+
+  /**
+   * Links every other file and folder of the workspace into the mirror at its
+   * place (public/, a template beside a module, package.json …), so paths
+   * relative to a module resolve to the workspace's own files.
+   */
+  private async linkTheRest(): Promise<void> {
+    const compiled = new Set([...this.entries].map((p) => relative(this.workspace, p)));
+    const dirs = new Set<string>([""]);
+    for (const rel of compiled) {
+      for (let d = dirname(rel); d !== "." && d !== ""; d = dirname(d)) dirs.add(d);
+    }
+    for (const dir of dirs) {
+      let names: string[];
+      try {
+        names = await readdir(join(this.workspace, dir));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const rel = dir ? join(dir, name) : name;
+        if (dirs.has(rel) || compiled.has(rel) || (dir === "" && NOT_MIRRORED.has(name))) continue;
+        if (/\.(?:ts|tsx|mts|cts)$/.test(name)) continue;
+        const link = join(this.treeDir, rel);
+        const target = join(this.workspace, rel);
+        const current = await readlink(link).catch(() => undefined);
+        if (current === target) continue;
+        await this.realDir(dirname(link));
+        await rm(link, { force: true, recursive: true });
+        await symlink(target, link).catch(() => {});
+      }
+    }
+  }
+
+  /**
+   * Packages stay external, so the mirror must find them at run time. When the
+   * workspace has no node_modules of its own, a link above the mirror points at
+   * the runner's.
    */
   private async linkModules(): Promise<void> {
     await mkdir(this.outDir, { recursive: true });
     const link = join(this.outDir, "node_modules");
-    if (existsSync(join(this.workspace, "node_modules")) || existsSync(link)) return;
+    if (!needsRunnerPackages(this.workspace) || existsSync(link)) return;
     await symlink(join(RUNNER_ROOT, "node_modules"), link, "dir").catch(() => {});
   }
 

@@ -79,6 +79,13 @@ export class Cage {
     if (this.memoryDir) tryWrite(join(this.memoryDir, "cgroup.procs"), String(pid));
   }
 
+  /** The `cgroup.procs` files a process writes its own pid to, to enter the cage. */
+  procsFiles(): string[] {
+    return [this.pidsDir, this.memoryDir]
+      .filter((d): d is string => d !== undefined)
+      .map((d) => join(d, "cgroup.procs"));
+  }
+
   /** The processes in the cage. */
   pids(): number[] {
     try {

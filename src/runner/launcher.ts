@@ -30,6 +30,11 @@ export class Launcher {
 
   constructor(private readonly opts: LauncherOptions) {}
 
+  /** What builds the learner's code (for modules a checker loads too). */
+  get builder(): ServerBuilder {
+    return this.opts.builder;
+  }
+
   /** All instances started so far. */
   get servers(): readonly RunningServer[] {
     return this.running;

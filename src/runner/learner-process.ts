@@ -1,14 +1,16 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
 import type { StartCommand } from "./build.ts";
-import { Cage, MEMORY_LIMIT_MB } from "./cage.ts";
+import { type Cage, MEMORY_LIMIT_MB } from "./cage.ts";
 import { RUN_MARKER } from "./marker.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { canConnect } from "./ports.ts";
 import { listeningPorts, pidsWithEnv } from "./procfs.ts";
+import { signalOfStatus } from "./sandbox.ts";
+import { spawnLearner } from "./spawn-learner.ts";
 import { entryUrl } from "./warm-pool.ts";
 
 /** How one learner process is started and bounded. */
@@ -31,6 +33,19 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
   /** True when the process was refused memory at the runner's cap. */
   memoryLimit?: boolean;
+}
+
+/**
+ * How a process ended, as node reports it. In the sandbox the learner's process
+ * is a child of the sandbox's PID 1, whose exit code carries a signal as 128 + n.
+ */
+export function statusOf(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  sandboxed: boolean,
+): ExitInfo {
+  const fromCode = sandboxed ? signalOfStatus(code) : undefined;
+  return fromCode ? { code: null, signal: fromCode } : { code, signal };
 }
 
 /** How a process ended, in words. */
@@ -67,6 +82,7 @@ export class LearnerProcess {
   private marker: string = randomUUID();
   private stopping = false;
   private cage?: Cage;
+  private sandboxed = false;
 
   constructor(private readonly opts: LearnerProcessOptions) {
     this.name = opts.name;
@@ -94,29 +110,23 @@ export class LearnerProcess {
     this.stopping = false;
     const { command } = this.opts;
     const spare = command.warm && command.entry ? await command.warm.take() : undefined;
-    let child: ChildProcess;
-    if (spare) {
-      child = spare.child;
-      this.marker = spare.marker;
-      child.send({ env: this.env, entry: entryUrl(command.entry!) });
-    } else {
-      this.marker = randomUUID();
-      child = spawn(process.execPath, command.args, {
-        cwd: command.cwd,
-        env: { ...this.env, [RUN_MARKER]: this.marker },
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    }
+    const started =
+      spare ?? spawnLearner({ nodeArgs: command.args, cwd: command.cwd, env: this.env });
+    const child = started.child;
+    this.marker = started.marker;
+    this.cage = started.cage;
+    this.sandboxed = started.sandboxed;
+    if (spare) child.send({ env: this.env, entry: entryUrl(command.entry!) });
     this.child = child;
     live.add(this);
     child.once("exit", () => live.delete(this));
-    this.cage = Cage.create(this.marker);
-    if (child.pid) this.cage?.add(child.pid);
     this.output.attach(child.stdout!, child.stderr!);
     this.exitPromise = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
-        this.exitInfo = { code, signal, memoryLimit: this.cage?.hitMemoryLimit() };
+        this.exitInfo = {
+          ...statusOf(code, signal, this.sandboxed),
+          memoryLimit: this.cage?.hitMemoryLimit(),
+        };
         resolve(this.exitInfo);
       });
       child.once("error", () => {

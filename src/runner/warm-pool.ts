@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type LearnerChild, spawnLearner } from "./spawn-learner.ts";
 
 /**
  * The script a spare process runs: it imports the server's packages ahead of
@@ -32,11 +32,8 @@ export function killSparesNow(): void {
   spares.clear();
 }
 
-/** A spare, prewarmed learner process, adopted by the next start. */
-export interface Spare {
-  child: ChildProcess;
-  marker: string;
-}
+/** A spare, prewarmed learner process (in its cage and sandbox), adopted by the next start. */
+export type Spare = LearnerChild;
 
 /**
  * Keeps one prewarmed node process ready per workspace, so a restart after a
@@ -54,7 +51,6 @@ export class WarmPool {
       cwd: string;
       nodeArgs: string[];
       env: () => Record<string, string>;
-      markerName: string;
       preload: () => string[];
     },
   ) {}
@@ -71,7 +67,10 @@ export class WarmPool {
       spare.child.signalCode !== null ||
       !spare.child.connected
     ) {
-      if (spare) kill(spare.child);
+      if (spare) {
+        kill(spare.child);
+        await spare.cage?.remove();
+      }
       return undefined;
     }
     return spare;
@@ -89,17 +88,13 @@ export class WarmPool {
       await writeFile(script, PREWARM_SCRIPT);
       this.written = true;
     }
-    const marker = randomUUID();
-    const child = spawn(process.execPath, [...this.opts.nodeArgs, script], {
+    const spare = spawnLearner({
+      nodeArgs: [...this.opts.nodeArgs, script],
       cwd: this.opts.cwd,
-      env: {
-        ...this.opts.env(),
-        [this.opts.markerName]: marker,
-        LABS_PRELOAD: JSON.stringify(this.opts.preload()),
-      },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      env: { ...this.opts.env(), LABS_PRELOAD: JSON.stringify(this.opts.preload()) },
+      ipc: true,
     });
+    const { child } = spare;
     spares.add(child);
     child.once("exit", () => spares.delete(child));
     const ready = await new Promise<boolean>((resolve) => {
@@ -115,11 +110,12 @@ export class WarmPool {
     });
     if (!ready || this.closed) {
       kill(child);
+      await spare.cage?.remove();
       return undefined;
     }
     // adopted from here on: the learner process that takes it answers for it
     spares.delete(child);
-    return { child, marker };
+    return spare;
   }
 
   /** Kills the spare and stops making new ones. */
@@ -127,7 +123,10 @@ export class WarmPool {
     this.closed = true;
     const spare = await this.spare;
     this.spare = undefined;
-    if (spare) kill(spare.child);
+    if (spare) {
+      kill(spare.child);
+      await spare.cage?.remove();
+    }
   }
 }
 
