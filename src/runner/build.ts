@@ -284,9 +284,7 @@ class EsbuildBuilder implements ServerBuilder {
 
   /** The source files reachable from the roots, found by bundling them without output. */
   private async importGraph(): Promise<Set<string>> {
-    const roots = [...this.roots].filter(
-      (f) => f === "src/server.ts" || existsSync(join(this.workspace, f)),
-    );
+    const roots = [...this.roots].filter((f) => existsSync(join(this.workspace, f)));
     const result = await esbuild.build({
       entryPoints: roots.map((f) => join(this.workspace, f)),
       bundle: true,

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -107,9 +107,24 @@ export function sandboxed(
   return {
     file: "/bin/sh",
     args: [SCRIPT, process.execPath, ...nodeArgs],
-    env: sandboxEnv(s.flags!, opts.cgroupProcs ?? [], [RUNNER_ROOT], writable),
+    env: sandboxEnv(s.flags!, opts.cgroupProcs ?? [], readOnlyPaths(), writable),
     sandboxed: true,
   };
+}
+
+/**
+ * The runner's installation, and its node_modules where that is a link to
+ * elsewhere (so that no package the runner imports can be rewritten through it).
+ */
+function readOnlyPaths(): string[] {
+  const paths = [RUNNER_ROOT];
+  try {
+    const modules = realpathSync(join(RUNNER_ROOT, "node_modules"));
+    if (relative(RUNNER_ROOT, modules).startsWith("..")) paths.push(modules);
+  } catch {
+    // no node_modules: nothing more to guard
+  }
+  return paths;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cp, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { Cage } from "../../src/runner/cage.ts";
 import { CHECK_TIMERS } from "../../src/runner/environment.ts";
 import { Launcher } from "../../src/runner/launcher.ts";
 import { freePort } from "../../src/runner/ports.ts";
+import { sandboxSupport } from "../../src/runner/sandbox.ts";
 import { ROOT, runCli } from "../helpers/cli.ts";
 
 /**
@@ -23,6 +24,14 @@ import { ROOT, runCli } from "../helpers/cli.ts";
  * left behind, memory capped, ports not hijacked.
  */
 const lesson2 = findLesson(loadCourse(), "2");
+const lesson13 = findLesson(loadCourse(), "handling-disconnects");
+/**
+ * Where learner code runs in its own PID and mount namespaces, it can neither
+ * see nor signal the runner, nor read its environment in /proc, nor write the
+ * runner's installation. Attacks that would otherwise hit the machine running
+ * the tests (killing every ancestor process) only run where that holds.
+ */
+const sandboxed = sandboxSupport().kind === "namespaces";
 const probe = Cage.create(`probe-${randomUUID()}`);
 /** Where the runner may create cgroups (Linux, root), the memory cap is exact and named. */
 const cageAvailable = probe !== undefined;
@@ -37,14 +46,19 @@ async function prepare(name: string) {
   return { ws, out };
 }
 
-async function gradeIt(ws: string, out: string, env: Record<string, string> = {}) {
+async function gradeIt(
+  ws: string,
+  out: string,
+  env: Record<string, string> = {},
+  opts: { lesson?: string; root?: string } = {},
+) {
   const run = await runCli(
     [
       "grade",
       "--workspace",
       ws,
       "--lessons",
-      "2",
+      opts.lesson ?? "2",
       "--output",
       out,
       "--reporter",
@@ -55,6 +69,7 @@ async function gradeIt(ws: string, out: string, env: Record<string, string> = {}
     {
       env,
       timeout: 90_000,
+      root: opts.root,
     },
   );
   const results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
@@ -174,4 +189,136 @@ describe("grading untrusted learner code", () => {
       await builder.dispose();
     }
   });
+});
+
+/**
+ * Lesson 13's checker drives the learner's client module. Each malicious module
+ * below wraps the reference client but drops the jitter (so its honest grade is
+ * a fail, at backoff-jitter-cap) and attacks the grader when it is loaded.
+ */
+async function prepareModule(name: string) {
+  const ws = await materialise(lesson13.solutionDir);
+  const client = join(ws, "src", "client");
+  await rename(join(client, "reconnecting-socket.ts"), join(client, "honest-socket.ts"));
+  await cp(join(MALICIOUS, name), ws, { recursive: true });
+  const out = await mkdtemp(join(tmpdir(), "labs-grade-out-"));
+  // the grader checks a private copy of the workspace: the module says what it found here
+  const drop = await mkdtemp(join(tmpdir(), "labs-drop-"));
+  await writeFile(join(ws, "drop.txt"), drop);
+  temps.push(ws, out, drop);
+  return { ws, out, drop };
+}
+
+function stepsOf(results: { lessons: { steps: { slug: string; status: string }[] }[] }) {
+  return Object.fromEntries(results.lessons[0]!.steps.map((s) => [s.slug, s.status]));
+}
+
+/** A throwaway copy of the runner (its node_modules linked), for attacks on its files. */
+async function runnerCopy(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "labs-runner-copy-"));
+  temps.push(root);
+  for (const part of ["bin", "src", "lessons", "packages", "package.json", "tsconfig.json"]) {
+    await cp(join(ROOT, part), join(root, part), {
+      recursive: true,
+      filter: (src) => !/[\\/](node_modules|\.labs)([\\/]|$)/.test(src),
+    });
+  }
+  await symlink(join(ROOT, "node_modules"), join(root, "node_modules"), "dir");
+  return root;
+}
+
+function sha(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
+}
+
+describe("grading untrusted learner modules (they run in a process of their own)", () => {
+  it("forges nothing with patched globals, fake verdict lines, answers on the channel or report files", async () => {
+    const { ws, out } = await prepareModule("module-forges-results");
+    await writeFile(join(ws, "target.txt"), out);
+    const { run, results, junit } = await gradeIt(ws, out, {}, { lesson: "13" });
+    expect(run.code).toBe(1);
+    expect(results.status).toBe("fail");
+    expect(results.lessons).toHaveLength(1);
+    expect(results.runner.name).toBe("realtime-labs");
+    const steps = stepsOf(results);
+    expect(steps["client-module"]).toBe("pass");
+    expect(steps["backoff-jitter-cap"]).toBe("fail");
+    expect(junit).toMatch(/<failure /);
+    expect(junit).not.toMatch(/forged/);
+    expect(JSON.stringify(results)).not.toMatch(/"forged"/);
+    for (const line of run.stdout
+      .split("\n")
+      .filter((l) => /Lesson 13 passed|1 of 1 lessons passed/.test(l))) {
+      expect(line).toMatch(/\[your client\]/);
+    }
+  });
+
+  it("keeps the grader's secrets from a module, in its environment and in /proc", async () => {
+    const { ws, out, drop } = await prepareModule("module-reads-secrets");
+    const secret = `s3cret-${randomUUID()}`;
+    const { run, results, junit } = await gradeIt(
+      ws,
+      out,
+      { GITHUB_TOKEN: secret, LABS_TEST_SECRET: secret, CI: "true" },
+      { lesson: "13" },
+    );
+    expect(run.code).toBe(1);
+    expect(results.status).toBe("fail");
+    const env = await readFile(join(drop, "env.txt"), "utf8");
+    expect(env).toContain("PATH");
+    expect(env).not.toContain(secret);
+    for (const text of [run.stdout, run.stderr, JSON.stringify(results), junit])
+      expect(text).not.toContain(secret);
+    const proc = await readFile(join(drop, "proc.txt"), "utf8");
+    // Outside the sandbox the runner's /proc entry is readable by the same user.
+    if (sandboxed) expect(proc).not.toContain(secret);
+  });
+
+  it("cannot rewrite a checker, the runner's code or its packages", async () => {
+    const root = await runnerCopy();
+    const { ws, out, drop } = await prepareModule("module-rewrites-runner");
+    const tag = randomUUID();
+    await writeFile(join(ws, "tag.txt"), tag);
+    const guarded = [
+      join(root, "lessons", "13-handling-disconnects", "check.ts"),
+      join(root, "src", "checks", "harness.ts"),
+      join(root, "src", "runner", "child", "module-host.mjs"),
+    ];
+    const before = guarded.map(sha);
+    const { run, results } = await gradeIt(ws, out, {}, { lesson: "13", root });
+    expect(run.code).toBe(1);
+    expect(results.status).toBe("fail");
+    expect(stepsOf(results)["backoff-jitter-cap"]).toBe("fail");
+    const dropped = join(ROOT, "node_modules", `.labs-${tag}`);
+    const wrote = existsSync(dropped);
+    await rm(dropped, { force: true });
+    if (sandboxed) {
+      const tried = await readFile(join(drop, "rewrites.txt"), "utf8");
+      expect(tried).toContain(`EROFS ${guarded[0]}`);
+      expect(guarded.map(sha)).toEqual(before);
+      expect(wrote).toBe(false);
+    }
+  });
+
+  it.runIf(sandboxed)(
+    "survives a module that kills its ancestors and every process it can",
+    async () => {
+      const { ws, out } = await prepareModule("module-kills-runner");
+      const { run, results } = await gradeIt(ws, out, {}, { lesson: "13" });
+      expect(run.code).toBe(1);
+      expect(results.status).toBe("fail");
+      expect(results.lessons[0].steps.length).toBeGreaterThan(5);
+    },
+  );
+
+  it.runIf(sandboxed)(
+    "survives a server that kills its ancestors and every process it can",
+    async () => {
+      const { ws, out } = await prepare("kills-runner");
+      const { run, results } = await gradeIt(ws, out);
+      expect(run.code).toBe(1);
+      expect(results.status).toBe("fail");
+      expect(results.lessons[0].steps.length).toBeGreaterThan(3);
+    },
+  );
 });

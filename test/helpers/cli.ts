@@ -15,11 +15,18 @@ export interface CliRun {
 /** Runs `labs <args>` as a real process, without a TTY, and collects its output. */
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string>; input?: string; timeout?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    input?: string;
+    timeout?: number;
+    /** Run the runner installed here instead of this repository's (a copy, for attacks on it). */
+    root?: string;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
+    const root = opts.root ?? ROOT;
+    const child = spawn(process.execPath, [join(root, "bin", "labs.js"), ...args], {
+      cwd: root,
       env: { ...process.env, NO_COLOR: "1", ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
