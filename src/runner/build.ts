@@ -81,6 +81,8 @@ function needsRunnerPackages(workspace: string): boolean {
   return !existsSync(join(workspace, "node_modules"));
 }
 
+/** tsx's loader, from the runner's installation (`--import tsx` would look for it from the workspace). */
+const TSX_LOADER = import.meta.resolve("tsx");
 /** Registers the resolve hook that falls back to the runner's packages (tsx runtime). */
 const RESOLVE_FALLBACK = join(RUNNER_ROOT, "src", "runner", "child", "resolve-fallback.mjs");
 
@@ -92,7 +94,7 @@ class TsxBuilder implements ServerBuilder {
     const fallback = needsRunnerPackages(this.workspace)
       ? ["--import", pathToFileURL(RESOLVE_FALLBACK).href]
       : [];
-    return [...NODE_ARGS, "--import", "tsx", ...fallback];
+    return [...NODE_ARGS, "--import", TSX_LOADER, ...fallback];
   }
 
   async prepare(): Promise<StartCommand> {
