@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
+import { sandboxSupport } from "../runner/sandbox.ts";
 import type { Out } from "./pretty.ts";
 import type { Reporter, RunSummary } from "./reporter.ts";
 
@@ -15,7 +16,8 @@ export interface ResultsDocument {
   score: { lessonsPassed: number; lessons: number; stepsPassed: number; steps: number };
   durationMs: number;
   generatedAt: string;
-  runner: { name: string; node: string };
+  /** `isolation`: how learner code was kept apart (`namespaces`, or `none` where the machine allows no sandbox). */
+  runner: { name: string; node: string; isolation: "namespaces" | "none" };
   lessons: LessonResult[];
 }
 
@@ -33,7 +35,7 @@ export function toResults(summary: RunSummary): ResultsDocument {
     },
     durationMs: summary.durationMs,
     generatedAt: new Date().toISOString(),
-    runner: { name: "realtime-labs", node: process.version },
+    runner: { name: "realtime-labs", node: process.version, isolation: sandboxSupport().kind },
     lessons: summary.lessons,
   };
 }

@@ -4,6 +4,7 @@ import { RUNNER_ROOT } from "../../runner/build.ts";
 import { findChromium } from "../../runner/chromium.ts";
 import { freePort } from "../../runner/ports.ts";
 import { findRedisServer, NO_REDIS_HINT } from "../../runner/redis.ts";
+import { sandboxSupport } from "../../runner/sandbox.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
 import { styleOf, workspaceOf } from "../shared.ts";
@@ -61,6 +62,16 @@ export async function doctorCommand(p: Parsed, io: CliIO): Promise<number> {
       fix: "The runner needs loopback networking.",
     });
   }
+  const sandbox = sandboxSupport();
+  findings.push(
+    sandbox.kind === "namespaces"
+      ? { ok: true, what: `learner code runs apart: ${sandbox.detail}` }
+      : {
+          ok: "warn",
+          what: `learner code runs without a sandbox: ${sandbox.detail}`,
+          fix: "Fine for your own code. To grade other people's code, grade on Linux as root (or where user namespaces are allowed): there learner code cannot see or signal the grader, read its environment in /proc, or write the runner's files.",
+        },
+  );
   if (io.env.REDIS_URL)
     findings.push({
       ok: true,
