@@ -1,7 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { lstat, mkdir, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { isBuiltin } from "node:module";
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { init as initLexer, parse as parseImports } from "es-module-lexer";
 import * as esbuild from "esbuild";
 import { LearnerError } from "../errors.ts";
 import { baseEnv } from "./environment.ts";
@@ -113,6 +115,43 @@ class TsxBuilder implements ServerBuilder {
   async dispose(): Promise<void> {}
 }
 
+/** What `linkImports` made of a build's outputs. */
+interface Linked {
+  outputs: { path: string; text: string }[];
+  /** Source files of the workspace the outputs import. */
+  discovered: Set<string>;
+  /** Packages the outputs import. */
+  packages: Set<string>;
+  /** True when a relative import names no file at all. */
+  missing: boolean;
+}
+
+/**
+ * The file a relative import names, resolved the way tsx and esbuild do: the
+ * path itself, a TypeScript file for a `.js` name, or an extension or
+ * `/index` added to a bare name.
+ */
+function resolveSource(path: string): string | undefined {
+  const candidates = [path];
+  const ext = extname(path);
+  const typescript: Record<string, string[]> = {
+    ".js": [".ts", ".tsx"],
+    ".jsx": [".tsx"],
+    ".mjs": [".mts"],
+    ".cjs": [".cts"],
+  };
+  for (const e of typescript[ext] ?? []) candidates.push(path.slice(0, -ext.length) + e);
+  const added = [".ts", ".tsx", ".mts", ".js", ".mjs", ".jsx"];
+  candidates.push(...added.map((e) => path + e), ...added.map((e) => join(path, `index${e}`)));
+  return candidates.find((c) => {
+    try {
+      return statSync(c).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Source files the mirror compiles (each to `<name>.mjs`). */
 const CODE = /\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 /** Entries of the workspace's root the mirror leaves out. */
@@ -129,7 +168,7 @@ const NOT_MIRRORED = new Set(["node_modules", ".labs", ".git"]);
  */
 class EsbuildBuilder implements ServerBuilder {
   readonly mode = "esbuild" as const;
-  private context?: esbuild.BuildContext<{ write: false; metafile: true }>;
+  private context?: esbuild.BuildContext<{ write: false }>;
   private readonly outDir: string;
   private readonly treeDir: string;
   private warm?: WarmPool;
@@ -138,8 +177,6 @@ class EsbuildBuilder implements ServerBuilder {
   private entries = new Set<string>();
   /** Files a checker asked for besides the server (relative to the workspace). */
   private readonly roots = new Set<string>(["src/server.ts"]);
-  /** Relative source files found imported during the last build. */
-  private readonly discovered = new Set<string>();
   /** Content of each output as last written. */
   private readonly written = new Map<string, string>();
 
@@ -199,46 +236,40 @@ class EsbuildBuilder implements ServerBuilder {
 
   /**
    * Rebuilds the mirror. When the last build's files no longer cover what is
-   * imported (a new import, a deleted file), the import graph is found again
-   * from the roots and the context is made anew.
+   * imported (a new import, a deleted file, an import that names no file), the
+   * import graph is found again from the roots (which also names an import that
+   * does not resolve, with its place) and the context is made anew.
    */
   private async build(): Promise<void> {
     await this.linkModules();
-    let result: esbuild.BuildResult<{ write: false; metafile: true }> | undefined;
+    let files: Linked | undefined;
     try {
-      if (this.context) result = await this.rebuild();
+      if (this.context) files = this.linkImports(await this.rebuild());
     } catch {
-      result = undefined;
+      files = undefined;
     }
-    if (!result || [...this.discovered].some((f) => !this.entries.has(f))) {
+    if (!files || files.missing || [...files.discovered].some((f) => !this.entries.has(f))) {
       try {
         this.entries = await this.importGraph();
         await this.dropContext();
-        result = await this.rebuild();
+        files = this.linkImports(await this.rebuild());
       } catch (error) {
         throw await this.buildError(error);
       }
     }
-    await this.writeOutputs(result.outputFiles);
+    await this.writeOutputs(files.outputs);
     await this.linkTheRest();
-    this.externals = [
-      ...new Set(
-        Object.values(result.metafile.outputs).flatMap((o) =>
-          o.imports.filter((i) => i.external && !i.path.startsWith(".")).map((i) => i.path),
-        ),
-      ),
-    ];
+    this.externals = [...files.packages];
   }
 
-  private async rebuild(): Promise<esbuild.BuildResult<{ write: false; metafile: true }>> {
-    this.discovered.clear();
+  /** Transpiles every file of the graph on its own (no bundling: each stays a module). */
+  private async rebuild(): Promise<esbuild.OutputFile[]> {
     this.context ??= await esbuild.context({
       entryPoints: [...this.entries],
-      bundle: true,
+      bundle: false,
       platform: "node",
       format: "esm",
       target: "node20",
-      packages: "external",
       outdir: this.treeDir,
       outbase: this.workspace,
       outExtension: { ".js": ".mjs" },
@@ -246,42 +277,60 @@ class EsbuildBuilder implements ServerBuilder {
       sourcesContent: false,
       logLevel: "silent",
       absWorkingDir: this.workspace,
-      metafile: true,
       write: false,
-      plugins: [this.keepFilesApart()],
     });
-    return this.context.rebuild();
+    await initLexer;
+    return (await this.context.rebuild()).outputFiles;
   }
 
   /**
-   * Turns every import of another source file of the workspace into an import of
-   * that file's own output, so each file stays a module of its own.
+   * Points every relative import of an output at the output of the file it
+   * names (`./db.js`, `./db.ts` and `./db` all name src/db.ts, as under tsx),
+   * and collects the packages imported (for the prewarmed spare).
    */
-  private keepFilesApart(): esbuild.Plugin {
-    return {
-      name: "labs-mirror",
-      setup: (build) => {
-        build.onResolve({ filter: /^\.{0,2}\// }, async (args) => {
-          if (args.kind === "entry-point" || args.pluginData?.mirror) return undefined;
-          const found = await build.resolve(args.path, {
-            kind: args.kind,
-            resolveDir: args.resolveDir,
-            importer: args.importer,
-            pluginData: { mirror: true },
-          });
-          if (found.errors.length > 0) return { errors: found.errors };
-          const target = found.path;
-          const rel = relative(this.workspace, target);
-          if (!target || rel.startsWith("..") || isAbsolute(rel)) return undefined;
-          const code = CODE.test(target) && !rel.split(sep).includes("node_modules");
-          if (code) this.discovered.add(target);
-          const from = dirname(this.mirrorOf(args.importer));
-          let spec = relative(from, this.mirrorOf(target)).split(sep).join("/");
-          if (!spec.startsWith(".")) spec = `./${spec}`;
-          return { path: spec, external: true };
-        });
-      },
+  private linkImports(outputs: esbuild.OutputFile[]): Linked {
+    const linked: Linked = {
+      outputs: [],
+      discovered: new Set(),
+      packages: new Set(),
+      missing: false,
     };
+    const sources = new Map([...this.entries].map((e) => [this.mirrorOf(e), e] as const));
+    for (const file of outputs) {
+      const source = sources.get(file.path) ?? file.path;
+      const [imports] = parseImports(file.text);
+      let text = "";
+      let at = 0;
+      for (const entry of imports) {
+        const spec = entry.n;
+        // import.meta (d === -2) and dynamic imports of computed names have no specifier
+        if (spec === undefined || entry.d === -2) continue;
+        if (!/^\.{0,2}\//.test(spec)) {
+          if (!isBuiltin(spec) && !/^[a-z][a-z0-9+.-]*:/i.test(spec)) linked.packages.add(spec);
+          continue;
+        }
+        const named = resolve(dirname(source), spec);
+        const target = resolveSource(named);
+        if (!target) {
+          linked.missing = true;
+          continue;
+        }
+        const rel = relative(this.workspace, target);
+        if (rel.startsWith("..") || isAbsolute(rel) || !CODE.test(target)) continue;
+        linked.discovered.add(target);
+        let to = relative(dirname(file.path), this.mirrorOf(target)).split(sep).join("/");
+        if (!to.startsWith(".")) to = `./${to}`;
+        // entry.s/e span the specifier without its quotes (static) or with them (dynamic)
+        const quoted = entry.d > -1;
+        text += file.text.slice(at, entry.s) + (quoted ? JSON.stringify(to) : to);
+        at = entry.e;
+      }
+      linked.outputs.push({
+        path: file.path,
+        text: at === 0 ? file.text : text + file.text.slice(at),
+      });
+    }
+    return linked;
   }
 
   /** The source files reachable from the roots, found by bundling them without output. */
@@ -308,7 +357,7 @@ class EsbuildBuilder implements ServerBuilder {
   }
 
   /** Writes the outputs that changed and removes the ones no longer built. */
-  private async writeOutputs(files: esbuild.OutputFile[]): Promise<void> {
+  private async writeOutputs(files: { path: string; text: string }[]): Promise<void> {
     const now = new Set<string>();
     for (const file of files) {
       now.add(file.path);
