@@ -23,6 +23,7 @@ const SERVER = `import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { serve } from "srvx";
 import { page } from "./routes/page.ts";
+import { shout } from "./lib";
 
 const board = new URL("../public/board.html", import.meta.url);
 serve({
@@ -34,6 +35,8 @@ serve({
     if (path === "/board") return new Response(await readFile(board, "utf8"));
     if (path === "/hello") return new Response(await readFile(join(import.meta.dirname, "templates", "hello.txt"), "utf8"));
     if (path === "/page") return new Response(await page());
+    if (path === "/shout") return new Response(shout("hi"));
+    if (path === "/later") return new Response(await (await import("./routes/later.js")).later());
     return new Response("not found", { status: 404 });
   },
 });
@@ -46,6 +49,8 @@ const FILES: Record<string, string> = {
 export const page = () => readFile(new URL("../../public/board.html", import.meta.url), "utf8");
 `,
   "src/templates/hello.txt": "hello from beside the module\n",
+  "src/lib/index.ts": 'export const shout = (s: string): string => `${s.toUpperCase()}!`;\n',
+  "src/routes/later.ts": 'export const later = async () => "loaded when asked";\n',
   "public/board.html": "<h1>the board</h1>\n",
   // not imported by the server: a broken scratch file must not stop it (as under tsx)
   "src/scratch.ts": "export const x = ;\n",
@@ -81,6 +86,8 @@ describe.each(["esbuild", "tsx"] as const)("the %s runtime", (runtime) => {
     expect(await get("/board")).toBe("<h1>the board</h1>\n");
     expect(await get("/hello")).toBe("hello from beside the module\n");
     expect(await get("/page")).toBe("<h1>the board</h1>\n");
+    expect(await get("/shout")).toBe("HI!");
+    expect(await get("/later")).toBe("loaded when asked");
   });
 });
 
