@@ -49,7 +49,7 @@ const FILES: Record<string, string> = {
 export const page = () => readFile(new URL("../../public/board.html", import.meta.url), "utf8");
 `,
   "src/templates/hello.txt": "hello from beside the module\n",
-  "src/lib/index.ts": 'export const shout = (s: string): string => `${s.toUpperCase()}!`;\n',
+  "src/lib/index.ts": 'export const shout = (s: string): string => s.toUpperCase() + "!";\n',
   "src/routes/later.ts": 'export const later = async () => "loaded when asked";\n',
   "public/board.html": "<h1>the board</h1>\n",
   // not imported by the server: a broken scratch file must not stop it (as under tsx)
