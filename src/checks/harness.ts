@@ -111,6 +111,7 @@ export async function runChecker(opts: {
         name,
         logger: transcript.logger(name),
         lastEventId: so.lastEventId,
+        devPort: server.devPort,
         headers: so.headers,
         timeout: so.timeout,
         signal: stepSignal,
@@ -128,6 +129,7 @@ export async function runChecker(opts: {
         origin: wo.origin,
         headers: wo.headers,
         autoPong: wo.autoPong,
+        devPort: server.devPort,
         timeout: wo.timeout,
       });
       wsClients.push(client);
@@ -218,7 +220,9 @@ export async function runChecker(opts: {
       watchHost = undefined;
       stepSignal = undefined;
       if (result.status !== "pass" && result.status !== "skipped") {
-        result.transcript = transcript.excerpt(from, 40);
+        result.transcript = transcript.excerpt(from, 40, {
+          heartbeats: /ping|pong|heartbeat/i.test(`${step.slug} ${step.title}`),
+        });
         failed = result;
       }
       steps.push(result);

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import { CheckFailure } from "../errors.ts";
-import { curlFor } from "./curl.ts";
+import { curlFor, devBase } from "./curl.ts";
 import { excerpt, type Logger } from "./transcript.ts";
 import type {
   HttpClient,
@@ -78,7 +78,7 @@ async function send(
     headers["Content-Type"] ??= "application/json";
   }
   const url = `${server.url}${path}`;
-  const curl = curlFor(method, path, { headers, body });
+  const curl = curlFor(method, path, { headers, body, base: devBase(server.devPort) });
   logger.send(`${method} ${path}${body ? ` ${excerpt(body, 200)}` : ""}`);
   logger.curl(curl);
   const t0 = performance.now();

@@ -151,7 +151,8 @@ export async function expectExactlyOnce(
  */
 export async function joinAndSettle(ws: WsClient, boardId: string): Promise<void> {
   ws.send({ type: "join", boardId });
-  ws.send("not json: sync");
+  // Named so that the transcript says why a non-JSON line goes out.
+  ws.send("not json: the check's barrier (your Invalid JSON answer shows the join was handled)");
   await ws.next((m) => isObject(m) && m.error === "Invalid JSON", {
     timeout: 2000,
     what: 'the {"error":"Invalid JSON"} answer that shows the join before it was handled',

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { createParser } from "eventsource-parser";
 import { CheckFailure } from "../errors.ts";
-import { curlFor } from "./curl.ts";
+import { curlFor, devBase } from "./curl.ts";
 import { excerpt, type Logger } from "./transcript.ts";
 import type { SseClient, SseEvent, WaitOptions } from "./types.ts";
 
@@ -16,6 +16,8 @@ export interface OpenSseOptions {
   /** How long to wait for the response headers (ms, default 3000). */
   timeout?: number;
   signal?: AbortSignal;
+  /** The dev port replay lines name (3000 for the first instance, 3001 for server B …). */
+  devPort?: number;
 }
 
 /** What the wire reader reports, already in EventSource terms. */
@@ -131,7 +133,11 @@ class SseStream implements SseClient {
     const idHeader: Record<string, string> =
       opts.lastEventId === undefined ? {} : { "Last-Event-ID": opts.lastEventId };
     const shown = { Accept: "text/event-stream", ...idHeader, ...opts.headers };
-    this.curl = curlFor("GET", `${url.pathname}${url.search}`, { headers: shown, stream: true });
+    this.curl = curlFor("GET", `${url.pathname}${url.search}`, {
+      headers: shown,
+      stream: true,
+      base: devBase(opts.devPort),
+    });
     const headers = { ...shown, "Cache-Control": "no-cache" };
     this.reader = createSseReader(
       {

@@ -65,12 +65,73 @@ export class Transcript {
     };
   }
 
-  /** The lines from index `from` on, as plain text (for reports). */
-  excerpt(from = 0, max = 60): string {
-    const slice = this.lines.slice(from);
-    const cut = slice.length > max ? slice.slice(slice.length - max) : slice;
-    return cut.map((l) => `[${l.actor}] ${l.text}`).join("\n");
+  /**
+   * The lines from index `from` on, as plain text (for reports), made concise
+   * the way `conciseLines` says.
+   */
+  excerpt(from = 0, max = 60, opts: { heartbeats?: boolean } = {}): string {
+    return conciseLines(this.lines.slice(from), { ...opts, max })
+      .map((l) => ("note" in l ? l.note : `[${l.actor}] ${l.text}`))
+      .join("\n");
   }
+}
+
+/** A line of a failing step's transcript as shown: a line, or a note about lines left out. */
+export type ShownLine = TranscriptLine | { note: string };
+
+/**
+ * What a failing step's transcript shows: ping/pong lines left out unless
+ * `heartbeats` (the step is about them), a block of up to four lines that comes
+ * three times or more in a row shown once with a count, and then the last `max`.
+ */
+export function conciseLines(
+  lines: TranscriptLine[],
+  opts: { heartbeats?: boolean; max?: number } = {},
+): ShownLine[] {
+  const kept = opts.heartbeats ? lines : lines.filter((l) => !isHeartbeat(l));
+  const shown: ShownLine[] = collapseRepeats(
+    kept.map((l) => `${l.actor}\0${l.kind}\0${l.text}`),
+  ).map((x) => (typeof x === "number" ? kept[x]! : { note: x }));
+  const max = opts.max ?? 60;
+  const cut = shown.length > max ? shown.slice(shown.length - max) : shown;
+  const left = lines.length - kept.length;
+  if (left > 0) cut.push({ note: `(${left} ping/pong lines left out)` });
+  return cut;
+}
+
+function isHeartbeat(line: TranscriptLine): boolean {
+  return (line.kind === "send" || line.kind === "recv") && /^(ping|pong)$/.test(line.text);
+}
+
+/**
+ * Of `keys`, the indexes to show, with a note where a block of 1 to 4 lines
+ * that comes three or more times in a row is shown once.
+ */
+export function collapseRepeats(keys: string[]): (number | string)[] {
+  const out: (number | string)[] = [];
+  const same = (a: number, b: number, k: number) => {
+    for (let j = 0; j < k; j++) if (keys[a + j] !== keys[b + j]) return false;
+    return true;
+  };
+  let i = 0;
+  while (i < keys.length) {
+    let best = { k: 0, reps: 1 };
+    for (let k = 1; k <= 4; k++) {
+      let reps = 1;
+      while (i + (reps + 1) * k <= keys.length && same(i, i + reps * k, k)) reps++;
+      if (reps >= 3 && reps * k > best.reps * best.k) best = { k, reps };
+    }
+    if (best.k === 0) {
+      out.push(i);
+      i++;
+      continue;
+    }
+    for (let j = 0; j < best.k; j++) out.push(i + j);
+    const what = best.k === 1 ? "the line above" : `the ${best.k} lines above`;
+    out.push(`… ${what} ${best.reps - 1} more times`);
+    i += best.k * best.reps;
+  }
+  return out;
 }
 
 /** Shortens `text` to `max` characters, showing control characters escaped (`\n`, `\r`, `\x00`). */

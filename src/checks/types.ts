@@ -7,6 +7,8 @@ export interface ServerHandle {
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  /** The port this instance has under `npm run dev` in replay lines: 3000, then 3001 for server B … */
+  readonly devPort: number;
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
   /** `ws://127.0.0.1:PORT` */

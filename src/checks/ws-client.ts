@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import WebSocket from "ws";
 import { CheckFailure } from "../errors.ts";
 import { show } from "./assert.ts";
+import { devBase, wscatFor } from "./curl.ts";
 import { excerpt, type Logger } from "./transcript.ts";
 import type { WaitOptions, WsClient, WsClose } from "./types.ts";
 
@@ -19,6 +20,8 @@ export interface OpenWsOptions {
   autoPong?: boolean;
   /** How long the opening handshake may take (ms, default 3000). */
   timeout?: number;
+  /** The dev port the replay line names (3000 for the first instance, 3001 for server B …). */
+  devPort?: number;
 }
 
 /** A WsClient that also shows the upgrade answer. */
@@ -66,6 +69,8 @@ class WsRecorder implements WsConnection {
   private closeInfo?: WsClose;
   private cursor = 0;
   private readonly watchers = new Set<() => void>();
+  /** A command that opens the same socket against the learner's dev server. */
+  private readonly replay: string;
 
   constructor(url: string, opts: OpenWsOptions) {
     this.name = opts.name;
@@ -73,6 +78,11 @@ class WsRecorder implements WsConnection {
     this.target = new URL(url);
     this.autoPong = opts.autoPong ?? true;
     const headers = { ...opts.headers, ...(opts.cookie ? { Cookie: opts.cookie } : {}) };
+    this.replay = wscatFor(`${this.target.pathname}${this.target.search}`, {
+      headers,
+      origin: opts.origin,
+      base: devBase(opts.devPort),
+    });
     // Pongs are sent by hand so that they can be switched off mid-connection.
     this.ws = new WebSocket(url, { headers, origin: opts.origin, autoPong: false });
     this.ws.on("error", () => {}); // failures are reported through open() and close events
@@ -105,6 +115,7 @@ class WsRecorder implements WsConnection {
   open(timeout: number): Promise<void> {
     const where = `GET ${this.target.pathname}${this.target.search}`;
     this.logger.send(`${where} (WebSocket upgrade)`);
+    this.logger.curl(this.replay);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.ws.terminate();

@@ -27,6 +27,7 @@ export const FLAG_SPEC = {
   "from-trees": { type: "boolean" },
   full: { type: "boolean" },
   forward: { type: "boolean" },
+  all: { type: "boolean" },
 } as const;
 
 /** Parsed command line. */
@@ -58,6 +59,7 @@ export interface Parsed {
     "from-trees"?: boolean;
     full?: boolean;
     forward?: boolean;
+    all?: boolean;
   };
 }
 

@@ -16,6 +16,13 @@ function guardExit(): void {
     killModuleHostsNow();
     killSparesNow();
   });
+  // A reader that stops early (`labs hint 12 | head`) closes the pipe: end quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    });
+  }
   for (const [signal, code] of Object.entries(SIGNALS)) {
     process.on(signal, () => {
       if (process.listenerCount(signal) > 1) return;

@@ -41,7 +41,7 @@ Options
 Exit codes: 0 every step passed, 1 a step failed, 2 the lesson could not be checked
 (unknown lesson, modules not installed, no Redis …), 3 a bug in the runner.`,
   list: "Usage: npm run labs -- list [--workspace DIR]\n\nLists the lessons with what you have passed.",
-  hint: "Usage: npm run labs -- hint <n> [--workspace DIR]\n\nPrints the hint of the step that failed last in lesson n, or every step's hint.",
+  hint: "Usage: npm run labs -- hint <n> [--all] [--workspace DIR]\n\nPrints the hint of the step that failed in the last check of lesson n (by `npm run lesson` or `labs check`), never a later step's. After a pass it lists what the lesson checked; before any check, the first step's hint. --all prints every step's hint.",
   reset: `Usage: npm run labs -- reset <n> [--workspace DIR] [--yes]
 
 Backs up your workspace under <workspace>/.labs/backups/ and replaces it with lesson n's

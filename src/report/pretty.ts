@@ -1,6 +1,6 @@
 import type { LessonInfo } from "../checks/harness.ts";
 import type { LessonResult, StepResult } from "../checks/results.ts";
-import type { LineKind, TranscriptLine } from "../checks/transcript.ts";
+import { conciseLines, type LineKind, type TranscriptLine } from "../checks/transcript.ts";
 import type { Reporter, RunSummary } from "./reporter.ts";
 import type { Style } from "./style.ts";
 
@@ -54,7 +54,10 @@ export class PrettyReporter implements Reporter {
     this.out.write(`  ${label} ${s.bold(r.title)} ${s.dim(`(${r.durationMs} ms)`)}\n`);
     if (!this.opts.verbose && this.buffer.length) {
       this.out.write(`\n${s.dim("    What happened:")}\n`);
-      for (const line of this.buffer.slice(-40)) this.out.write(`    ${this.formatLine(line)}\n`);
+      const heartbeats = /ping|pong|heartbeat/i.test(`${r.slug} ${r.title}`);
+      for (const line of conciseLines(this.buffer, { heartbeats, max: 40 })) {
+        this.out.write(`    ${"note" in line ? s.dim(line.note) : this.formatLine(line)}\n`);
+      }
     }
     this.out.write(`\n    ${s.red(r.message ?? "failed")}\n`);
     for (const d of r.details ?? []) this.out.write(`    ${d}\n`);

@@ -8,7 +8,10 @@ export interface Style {
   bold(s: string): string;
   cyan(s: string): string;
   magenta(s: string): string;
+  /** A passed check (✓ / PASS). */
   readonly ok: string;
+  /** A command that did what it was asked (✓ / Done:), never a verdict. */
+  readonly done: string;
   readonly bad: string;
   readonly skip: string;
 }
@@ -36,6 +39,7 @@ export function createStyle(color: boolean, unicode = color): Style {
     cyan: wrap(color, 36, 39),
     magenta: wrap(color, 35, 39),
     ok: unicode ? "✓" : "PASS",
+    done: unicode ? "✓" : "Done:",
     bad: unicode ? "✗" : "FAIL",
     skip: unicode ? "·" : "SKIP",
   };

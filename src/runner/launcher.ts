@@ -64,7 +64,7 @@ export class Launcher {
         extra: { ...this.opts.extraEnv, ...env },
       }),
     });
-    const server = new RunningServer(proc, databasePath);
+    const server = new RunningServer(proc, databasePath, 3000 + this.running.length);
     this.running.push(server);
     await proc.start();
     return server;
@@ -87,6 +87,7 @@ export class RunningServer implements ServerHandle {
   constructor(
     readonly process: LearnerProcess,
     readonly databasePath: string,
+    readonly devPort = 3000,
   ) {}
 
   get name() {

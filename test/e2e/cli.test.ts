@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -96,6 +97,45 @@ describe("the labs CLI", () => {
     ]);
     expect(junit.code).toBe(1);
     expect(await readFile(xml, "utf8")).toMatch(/<failure message=/);
+  });
+
+  it("records a check as watch mode does: hint shows the failing step only, list counts the pass", async () => {
+    const ws = await tempDir();
+    await cp(lesson3.starterDir, ws, { recursive: true });
+    const before = await runCli(["hint", "short-polling", "--workspace", ws]);
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/no check has run in this workspace yet/);
+    expect(before.stdout.match(/\n {2}\S/g)).toHaveLength(1);
+
+    const failed = await runCli(["check", "short-polling", "--workspace", ws]);
+    expect(failed.code).toBe(1);
+    const failing = /FAIL (.+) \(\d+ ms\)/.exec(failed.stdout)![1]!;
+    const hint = await runCli(["hint", "short-polling", "--workspace", ws]);
+    expect(hint.stdout).toContain(`"${failing}" failed last time`);
+    expect(hint.stdout.match(/Hint:/g)).toHaveLength(1);
+    const all = await runCli(["hint", "short-polling", "--all", "--workspace", ws]);
+    expect(all.stdout.match(/^\d+\. /gm)!.length).toBeGreaterThan(3);
+
+    await cp(lesson3.solutionDir, ws, { recursive: true });
+    expect((await runCli(["check", "short-polling", "--workspace", ws])).code).toBe(0);
+    const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));
+    expect(progress.lessons["short-polling"].runs).toBe(2);
+    expect(progress.lessons["short-polling"].passedAt).toMatch(/^\d{4}-/);
+    const passed = await runCli(["hint", "short-polling", "--workspace", ws]);
+    expect(passed.stdout).toMatch(/passed last time\. What it checked:/);
+    expect(passed.stdout).not.toMatch(/Hint:/);
+    const list = await runCli(["list", "--workspace", ws]);
+    expect(list.stdout).toMatch(/PASS\s+3\s+Short Polling/);
+  });
+
+  it("ends quietly when its reader closes the pipe early", async () => {
+    // `true` reads nothing and exits at once, so every write of labs meets a closed pipe
+    const labs = `"${process.execPath}" "${join(RUNNER_ROOT, "bin", "labs.js")}"`;
+    const run = spawnSync("bash", ["-c", `${labs} hint 12 --all | true; exit \${PIPESTATUS[0]}`], {
+      encoding: "utf8",
+    });
+    expect(run.stderr).not.toMatch(/EPIPE|Error/);
+    expect(run.status).toBe(0);
   });
 
   it("backs up before reset, and asks for --yes without a terminal", async () => {

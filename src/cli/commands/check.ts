@@ -6,6 +6,7 @@ import { materialise } from "../../course/workspace.ts";
 import { LearnerError } from "../../errors.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
+import { recordCheck } from "../record.ts";
 import { lessonArg, reportersOf, requireModules, workspaceOf } from "../shared.ts";
 
 /** `labs check <n|slug|all>`: one run, no watching; the exit code tells the outcome. */
@@ -33,6 +34,13 @@ export async function checkCommand(p: Parsed, io: CliIO): Promise<number> {
       workspace,
       workspaceOf,
     });
+    // The learner's own workspace keeps the result, as watch mode does (`hint`, `list`).
+    if (!p.flags.solution) {
+      for (const result of summary.lessons) {
+        const lesson = lessons.find((l) => l.slug === result.slug);
+        if (lesson) await recordCheck(workspace, lesson, result, course);
+      }
+    }
     return summary.status === "pass"
       ? EXIT.ok
       : summary.status === "error"

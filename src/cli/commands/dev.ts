@@ -40,7 +40,7 @@ async function devEdit(p: Parsed, io: CliIO): Promise<number> {
   const dir = relative(process.cwd(), r.dir) || r.dir;
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   io.stdout.write(
-    `${s.green(s.ok)} The course history is in ${dir} (${secs} s): one commit per stage, tagged starter/<slug> and solution/<slug>; ${r.fixtures} fixtures as branches fixture/<slug>/<name>.\n`,
+    `${s.green(s.done)} The course history is in ${dir} (${secs} s): one commit per stage, tagged starter/<slug> and solution/<slug>; ${r.fixtures} fixtures as branches fixture/<slug>/<name>.\n`,
   );
   io.stdout.write(
     r.stops.length
@@ -67,8 +67,8 @@ async function devSave(p: Parsed, io: CliIO): Promise<number> {
   const all = [...r.trees, ...r.patches, ...r.fixtures, ...steps];
   io.stdout.write(
     all.length || r.removed.length
-      ? `${s.green(s.ok)} Saved the history (${secs} s): ${r.trees.length} trees, ${r.patches.length} stage patches, ${r.fixtures.length} fixtures${r.removed.length ? `, ${r.removed.length} fixtures removed` : ""}${steps.length ? `, ${steps.length} lesson texts` : ""} written.\n${[...all, ...r.removed.map((f) => `${f} (removed)`)].map((f) => `  ${f}\n`).join("")}Next: npm run labs -- dev check\n`
-      : `${s.green(s.ok)} Nothing to save: the course already holds this history (${secs} s).\n`,
+      ? `${s.green(s.done)} Saved the history (${secs} s): ${r.trees.length} trees, ${r.patches.length} stage patches, ${r.fixtures.length} fixtures${r.removed.length ? `, ${r.removed.length} fixtures removed` : ""}${steps.length ? `, ${steps.length} lesson texts` : ""} written.\n${[...all, ...r.removed.map((f) => `${f} (removed)`)].map((f) => `  ${f}\n`).join("")}Next: npm run labs -- dev check\n`
+      : `${s.green(s.done)} Nothing to save: the course already holds this history (${secs} s).\n`,
   );
   return EXIT.ok;
 }

@@ -3,17 +3,11 @@ import type { LessonResult } from "../../checks/results.ts";
 import { type LaidResult, layLesson } from "../../course/carry-over.ts";
 import { renderLessonRefs } from "../../course/lesson-refs.ts";
 import { type Course, isAvailable, type Lesson } from "../../course/manifest.ts";
-import {
-  progressFile,
-  readProgress,
-  recordRun,
-  saveLastResult,
-  writeProgress,
-} from "../../course/progress.ts";
+import { progressFile, readProgress, writeProgress } from "../../course/progress.ts";
 import { checkLesson, checkLessons } from "../../course/run-lessons.ts";
 import { adoptedMessage, adoptLegacyAnswers, answersRelPath } from "../../quiz/answers-file.ts";
 import { askQuiz } from "../../quiz/ask.ts";
-import { findQuiz, recordQuiz } from "../../quiz/lesson-quiz.ts";
+import { findQuiz } from "../../quiz/lesson-quiz.ts";
 import { renderMarkdown } from "../../report/markdown.ts";
 import { PrettyReporter } from "../../report/pretty.ts";
 import type { Style } from "../../report/style.ts";
@@ -22,6 +16,7 @@ import { listenKeys } from "../../watch/keys.ts";
 import { WatchLoop } from "../../watch/watch-loop.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
+import { recordCheck } from "../record.ts";
 import { lessonArg, requireModules, styleOf, workspaceOf } from "../shared.ts";
 
 /** `labs lesson <n>`: shows the lesson, prepares the workspace, checks, then re-checks on every save. */
@@ -80,9 +75,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
     if (changed.length) io.stdout.write(s.dim(`Changed: ${changed.slice(0, 5).join(", ")}\n`));
     const reporter = new PrettyReporter(io.stdout, s, { verbose: p.flags.verbose });
     const result = await checkLesson(lesson, { workspace: ws, reporter, builder, env: io.env });
-    await saveLastResult(ws, result);
-    if (result.status !== "error") await recordRun(ws, lesson, result.status === "pass");
-    if (quiz) await recordQuiz(ws, lesson, quiz);
+    await recordCheck(ws, lesson, result, course);
     if (result.status === "pass") await afterPass(course, lesson, ws, io, s);
     return result;
   };
@@ -189,7 +182,7 @@ async function afterPass(
 function reportLaid(io: CliIO, s: Style, ws: string, lesson: Lesson, r: LaidResult): void {
   if (r.seeded) {
     io.stdout.write(
-      `\n${s.green(s.ok)} Your workspace is ${ws} (seeded from lesson ${lesson.number}'s starter).\n`,
+      `\n${s.green(s.done)} Your workspace is ${ws} (seeded from lesson ${lesson.number}'s starter).\n`,
     );
     return;
   }
@@ -200,7 +193,7 @@ function reportLaid(io: CliIO, s: Style, ws: string, lesson: Lesson, r: LaidResu
   if (r.removed?.length) said.push(`removed ${r.removed.join(", ")} (the lesson deletes them)`);
   io.stdout.write(
     said.length
-      ? `\n${s.green(s.ok)} Kept your work in ${ws}; ${said.join("; ")}.\n`
+      ? `\n${s.green(s.done)} Kept your work in ${ws}; ${said.join("; ")}.\n`
       : `\n${s.dim(`Your workspace: ${ws}`)}\n`,
   );
   if (r.backup)

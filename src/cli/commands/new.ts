@@ -16,7 +16,7 @@ export async function newCommand(p: Parsed, io: CliIO): Promise<number> {
   const { number, dir } = await scaffoldLesson({ slug, title: p.flags.title, at });
   const s = styleOf(io);
   io.stdout.write(
-    `${s.green(s.ok)} Lesson ${number} is at ${relative(process.cwd(), dir) || dir}, in the course history between its neighbours.\n` +
+    `${s.green(s.done)} Lesson ${number} is at ${relative(process.cwd(), dir) || dir}, in the course history between its neighbours.\n` +
       `Next: write lesson.md (title, subtitle, task) and check.ts; write the code with\n  npm run labs -- dev edit --at ${slug}   (stops at the starter, then at the solution)\n` +
       `add four broken servers as fixture branches (AUTHORING.md, Broken fixtures), npm run labs -- dev save,\n  then: npm run labs -- dev check --lessons ${slug}   and   npm test\n`,
   );

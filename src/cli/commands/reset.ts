@@ -37,6 +37,6 @@ export async function resetCommand(p: Parsed, io: CliIO): Promise<number> {
   // the workspace now holds exactly this lesson's starter: the next lesson merges from here
   await writeProgress(ws, { ...progress, laid: lesson.slug });
   if (backup) io.stdout.write(`${s.dim("Backed up your work to")} ${backup}\n`);
-  io.stdout.write(`${s.green(s.ok)} ${ws} now holds lesson ${lesson.number}'s starter.\n`);
+  io.stdout.write(`${s.green(s.done)} ${ws} now holds lesson ${lesson.number}'s starter.\n`);
   return EXIT.ok;
 }
