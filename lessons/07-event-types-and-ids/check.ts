@@ -276,7 +276,7 @@ export default defineChecker({
     {
       slug: "stale-id",
       title:
-        "a Last-Event-ID older than the buffer (or never issued) gets event: reset, then live events",
+        "a Last-Event-ID older than the buffer, never issued or not a number gets event: reset, then live events",
       hint: `In addClient() (src/sse.ts), when the Last-Event-ID is not a number this server issued, or the buffer (EVENT_BUFFER_SIZE = ${BUFFER_SIZE}) no longer holds the event right after it, enqueue formatSSE({ type: "reset" }, "reset", <newest id>) instead of a replay; then the stream goes on with live events.`,
       timeout: 10_000,
       async run(h) {
@@ -324,6 +324,24 @@ export default defineChecker({
           { expected: "event: reset", received: formatFrame(got2) },
         );
         h.log.pass(`Last-Event-ID: 999999 → ${formatFrame(got2)}`);
+
+        const garbled = await openStream(h, BOARD_1, {
+          name: "sse-garbled-id",
+          lastEventId: "banana",
+        });
+        const got3 = await garbled.next((x) => !isGreeting(x), {
+          timeout: 1000,
+          what: "an event: reset",
+        });
+        check(
+          got3.event === "reset",
+          "Last-Event-ID: banana is not a whole number, so no replay can follow from it, but the server did not say reset.",
+          {
+            expected: "event: reset (check the id with /^\\d+$/ before Number(): Number(\"banana\") is NaN)",
+            received: formatFrame(got3),
+          },
+        );
+        h.log.pass(`Last-Event-ID: banana → ${formatFrame(got3)}`);
       },
     },
     {

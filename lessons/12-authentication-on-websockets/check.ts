@@ -8,6 +8,7 @@ import {
 } from "../../src/checks/types.ts";
 import { WsHandshakeRefused } from "../../src/checks/ws-client.ts";
 import { ALICE, errorMessage, ofType } from "../../src/checks/ws-steps.ts";
+import { CheckFailure } from "../../src/errors.ts";
 
 /** Origins the server is told to trust in this lab (through ALLOWED_ORIGINS). */
 const TRUSTED = "http://localhost:5173";
@@ -221,8 +222,29 @@ export default defineChecker({
         const a = await h.ws("/ws", { name: "ws-alice", cookie: alice });
         await checkWhoami(a, "user-alice", "Alice");
         h.log.pass("Alice's socket knows it is Alice");
-        const b = await h.ws("/ws", { name: "ws-bob", cookie: `theme=dark; ${bob}; lang=en` });
-        await checkWhoami(b, "user-bob", "Bob");
+        const cookies = `theme=dark; ${bob}; lang=en`;
+        const b = await h.ws("/ws", { name: "ws-bob", cookie: cookies });
+        try {
+          await checkWhoami(b, "user-bob", "Bob");
+        } catch (error) {
+          // Alice's lone cookie worked: a refusal here is the reading of a Cookie header with several.
+          const refused =
+            !b.isOpen || b.messages.some((m) => isObject(m) && m.error === "Unauthorized");
+          if (!refused) throw error;
+          const close = b.isOpen
+            ? undefined
+            : await b.closed({ timeout: 500 }).catch(() => undefined);
+          throw new CheckFailure(
+            "Bob's upgrade carried his session cookie between two others and was refused, though Alice's lone session cookie worked.",
+            {
+              expected: `Cookie: ${cookies} read as theme, session and lang (each name trimmed)`,
+              received: close
+                ? `the socket closed with ${close.code} "${close.reason}"`
+                : 'an {"error":"Unauthorized"} answer',
+              hint: 'Cookie pairs are separated by "; ": in parseCookies() (src/cookies.ts), trim each name (and value) after splitting on ";", so " session" is found as "session".',
+            },
+          );
+        }
         h.log.pass("Bob's socket (his cookie between two others) knows it is Bob");
         await h.sleep(200);
         check(a.isOpen && b.isOpen, "A logged-in socket was closed.", {

@@ -446,6 +446,8 @@ export async function interruptRedis(h: StepContext, downMs: number): Promise<"r
   const redis = h.redis;
   if (!redis) throw new Error("interruptRedis needs a checker with redis: true");
   const log = h.actor("redis");
+  // Against `npm run dev`, cutting every client's connection is what a restart looks like to a server.
+  log.curl("redis-cli -u redis://localhost:6379 CLIENT KILL TYPE normal SKIPME yes");
   if (redis.owned) {
     await redis.restart(downMs);
     log.info(`redis-server is back after ${downMs} ms away; every key it held is gone`);

@@ -22,7 +22,8 @@ export interface OpenSseOptions {
 
 /** What the wire reader reports, already in EventSource terms. */
 export interface SseReaderHandlers {
-  onEvent(e: { id?: string; event: string; data: string }): void;
+  /** `raw`: the frame's lines as they came, with their line endings. */
+  onEvent(e: { id?: string; event: string; data: string; raw: string }): void;
   onComment(text: string): void;
   onRetry(ms: number): void;
 }
@@ -36,7 +37,8 @@ export interface SseReaderHandlers {
 export function createSseReader(handlers: SseReaderHandlers, lastEventId = "") {
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   const parser = createParser({
-    onEvent: (m) => handlers.onEvent({ id: m.id, event: m.event || "message", data: m.data }),
+    onEvent: (m) =>
+      handlers.onEvent({ id: m.id, event: m.event || "message", data: m.data, raw: state.frame }),
     onComment: (c) => handlers.onComment(c),
     onRetry: (ms) => handlers.onRetry(ms),
   });
@@ -49,9 +51,12 @@ export function createSseReader(handlers: SseReaderHandlers, lastEventId = "") {
     skipLF: false,
     idBuffer: lastEventId,
     lastEventId,
+    /** The lines of the frame being read, as they came (the blank line that ends it included). */
+    frame: "",
   };
 
-  const line = (text: string) => {
+  const line = (text: string, ending = "\n") => {
+    state.frame += text + ending;
     if (text === "") state.lastEventId = state.idBuffer;
     else {
       const colon = text.indexOf(":");
@@ -61,6 +66,7 @@ export function createSseReader(handlers: SseReaderHandlers, lastEventId = "") {
       }
     }
     parser.feed(`${text}\n`);
+    if (text === "") state.frame = "";
   };
 
   const decoded = (input: string) => {
@@ -76,7 +82,7 @@ export function createSseReader(handlers: SseReaderHandlers, lastEventId = "") {
     state.skipLF = text.endsWith("\r");
     for (const m of text.matchAll(/\r\n|\r|\n/g)) {
       if (m.index < start) continue;
-      line(state.pending + text.slice(start, m.index));
+      line(state.pending + text.slice(start, m.index), m[0]);
       state.pending = "";
       start = m.index + m[0].length;
     }
@@ -287,11 +293,12 @@ class SseStream implements SseClient {
     this.finish("checker", "the stream was closed by the checker");
   }
 
-  private record(m: { id?: string; event: string; data: string }): void {
+  private record(m: { id?: string; event: string; data: string; raw: string }): void {
     const failure = () =>
       this.failure(`the data of a "${m.event}" event is not JSON.`, excerpt(m.data, 200));
+    const { raw, ...fields } = m;
     const event: SseEvent = {
-      ...m,
+      ...fields,
       at: Math.round(performance.now() - this.openedAt),
       json() {
         try {
@@ -302,7 +309,9 @@ class SseStream implements SseClient {
       },
     };
     this.events.push(event);
-    this.opts.logger.recv(formatEvent(event));
+    // The bytes as they came (escaped); the event's name beside them when no event: line gave it.
+    const named = /^event:/m.test(raw) ? "" : ` (dispatched as "${event.event}")`;
+    this.opts.logger.recv(`${excerpt(raw, 240)}${named}`);
     this.notify();
   }
 

@@ -172,6 +172,21 @@ describe("openSse", () => {
     await expect(sse.next((e) => e.data === "a", { timeout: 100 })).rejects.toThrow(/none came/);
   });
 
+  it("shows each frame in the transcript as the bytes that came, named where no event: line named it", async () => {
+    const url = await serve((_req, res) => {
+      sseHead(res);
+      res.write('data: {"a":1}\r\nid: 7\r\n\r\nevent: task_moved\ndata: x\n\n');
+    });
+    const transcript = new Transcript();
+    const sse = await openSse(url, { name: "sse-raw", logger: transcript.logger("sse-raw") });
+    clients.push(sse);
+    await sse.next();
+    await sse.next();
+    const shown = transcript.lines.filter((l) => l.kind === "recv").map((l) => l.text);
+    expect(shown).toContain('data: {"a":1}\\r\\nid: 7\\r\\n\\r\\n (dispatched as "message")');
+    expect(shown).toContain("event: task_moved\\ndata: x\\n\\n");
+  });
+
   it("fails a timed-out next with the actor, the wait and what was awaited", async () => {
     const url = await serve((_req, res) => {
       sseHead(res);
