@@ -416,7 +416,7 @@ export default defineChecker({
     },
     {
       slug: "silent-peer-dropped",
-      title: "a socket that stops answering pings is terminated within two intervals",
+      title: "a socket that stops answering pings is dropped (closed or terminated) within two intervals",
       hint: "In the heartbeat's loop (src/ws-server.ts), a socket whose aliveMap entry is still false from the previous ping has not answered: call ws.terminate() (not close(): a dead peer never answers the close frame) and skip it.",
       async run(h) {
         const { answering, silent, since } = h.state.get("disconnects:heartbeat") as HeartbeatState;
