@@ -237,8 +237,15 @@ export interface Step {
   slug: string;
   /** What the step checks, in a few words. */
   title: string;
-  /** Shown when this step is the first to fail. */
+  /**
+   * Shown when this step is the first to fail: the near-solution, the last of
+   * the hint levels `labs hint` (and the `h` key) give one at a time.
+   */
   hint: string;
+  /** Hint level 1: where to look, without saying what to write (one sentence). */
+  nudge?: string;
+  /** Hint level 2: the idea the step is about and why it matters (one or two sentences). */
+  concept?: string;
   /** Time limit in ms (default 5000). */
   timeout?: number;
   run(h: StepContext): Promise<void>;
