@@ -59,6 +59,10 @@ export default defineChecker({
     {
       slug: "health",
       title: "GET /health answers 200",
+      nudge:
+        "Start with `src/routes/health.ts` and the list of handlers that `setup()` in `src/app.ts` gives the server.",
+      concept:
+        "A health route is the smallest request a server can answer: if it works, the server is up on the port it was given and its routes are wired in, so every later check has something to talk to.",
       hint: 'Add a route in src/routes/health.ts: route.get("/health", { resolve: () => Response.json({ status: "ok" }) }), and list it in the handlers of setup() in src/app.ts.',
       async run(h) {
         const res = await h.http.get("/health");
@@ -69,6 +73,10 @@ export default defineChecker({
     {
       slug: "schema",
       title: "the four tables exist with the course's columns and constraints",
+      nudge:
+        "Look at the table definitions in `src/db.ts` and compare each column with the TODO there and the model in the lesson.",
+      concept:
+        "Each child row points at its parent (lists at boards, tasks at lists and users), and the constraints let the database itself refuse a missing title, a duplicate email or a row whose parent does not exist.",
       hint: "In src/db.ts, open the database at config.databasePath (DATABASE_PATH) and run CREATE TABLE IF NOT EXISTS for users, boards, lists and tasks with the columns of the lesson: TEXT ids as PRIMARY KEY, NOT NULL where the lesson says so, email UNIQUE, and REFERENCES for board_id, list_id and assignee_id.",
       async run(h) {
         withDatabase(h, (db) => {
@@ -128,6 +136,9 @@ export default defineChecker({
     {
       slug: "wal-mode",
       title: "the database file is in WAL mode",
+      nudge: "Look at what `src/db.ts` does right after it opens the database file.",
+      concept:
+        "In WAL mode SQLite appends changes to a separate log, so readers carry on while someone writes; with many clients asking for news while others change tasks, readers must not wait on writers.",
       hint: 'Right after opening the database in src/db.ts, call db.pragma("journal_mode = WAL"). The mode is stored in the file, so the checker sees it.',
       async run(h) {
         const mode = withDatabase(h, (db) => db.pragma("journal_mode", { simple: true }));
@@ -138,6 +149,10 @@ export default defineChecker({
     {
       slug: "seed",
       title: "seed data: Alice, Bob, Carol, board-1 with its three lists, board-2",
+      nudge:
+        "Look at `seed()` in `src/seed.ts` and at whether `src/db.ts` calls it when the database is fresh and empty.",
+      concept:
+        "The checker always starts your server on a brand-new database file, so the known users, boards and lists must be created on first start, and only when the database is still empty so a restart does not add them twice.",
       hint: "Seed an empty database when src/db.ts starts (see src/seed.ts): users user-alice, user-bob, user-carol; boards board-1 and board-2; lists list-todo, list-doing, list-done on board-1 at positions 0, 1, 2; one or more lists on board-2; a few tasks on board-1.",
       async run(h) {
         withDatabase(h, (db) => {
@@ -186,6 +201,10 @@ export default defineChecker({
     {
       slug: "create-task",
       title: "POST /tasks creates a task and answers 201 { task }",
+      nudge:
+        "Look at the POST /tasks route in `src/routes/tasks.ts` and at `createTask()` in `src/tasks.ts`.",
+      concept:
+        "Creating something over REST means storing it and answering 201 Created with the new resource, so the client learns its id at once; every timestamp must have the same ISO shape, because later lessons compare them as text.",
       hint: "In src/routes/tasks.ts, validate the body, insert the row with createTask() from src/tasks.ts (ISO timestamps from new Date().toISOString()), and answer Response.json({ task }, { status: 201 }).",
       async run(h) {
         const title = "Write the release notes";
@@ -235,6 +254,10 @@ export default defineChecker({
     {
       slug: "create-validation",
       title: "POST /tasks rejects invalid bodies with 400",
+      nudge:
+        "Look at how the POST /tasks route reads and checks its body before it gets anywhere near the database (`readBody()` in `src/responses.ts`).",
+      concept:
+        "Input from a client cannot be trusted: malformed JSON or a missing or empty field is the client's mistake and gets a 400 in the shared error shape, and checking comes before writing so a bad request leaves no row behind.",
       hint: 'In src/routes/tasks.ts, read the body with await c.request.json() inside try/catch (malformed JSON → 400) and check it with a zod schema (listId: non-empty string, title: non-empty string); on failure answer 400 { error: { code: "VALIDATION_ERROR", message, details } } before touching the database.',
       async run(h) {
         const before = countTasks(h);
@@ -267,6 +290,9 @@ export default defineChecker({
     {
       slug: "create-unknown-list",
       title: "POST /tasks to an unknown list answers 404",
+      nudge: "Look at what the POST /tasks route does when the listId it receives names no list.",
+      concept:
+        "A list that does not exist is a missing resource, so the honest answer is 404 Not Found; letting the foreign key fail deep inside SQLite turns the client's mistake into a 500 that looks like a server bug.",
       hint: 'Before inserting in src/routes/tasks.ts, look the list up (findList in src/tasks.ts) and answer 404 { error: { code: "NOT_FOUND", message } } when it does not exist.',
       async run(h) {
         const res = await h.http.post("/tasks", { listId: "list-does-not-exist", title: "Lost" });
@@ -277,6 +303,10 @@ export default defineChecker({
     {
       slug: "move-task",
       title: "PATCH /tasks/:id/move moves the task and answers 200 { task }",
+      nudge:
+        "Look at the PATCH /tasks/:id/move route and at `moveTask()` in `src/tasks.ts`, especially which columns the update touches.",
+      concept:
+        "A move changes where a task lives, and it also counts as a change to the task: a fresh updated_at is how the polling clients of the next lessons find out that it moved.",
       hint: "In src/routes/tasks.ts, validate { listId, position? }, call moveTask() from src/tasks.ts (UPDATE list_id, position and updated_at = new Date().toISOString()), and answer Response.json({ task }).",
       async run(h) {
         const id = h.state.get("taskId") as string;
@@ -312,6 +342,10 @@ export default defineChecker({
     {
       slug: "move-not-found",
       title: "moving an unknown task, or to an unknown list, is refused",
+      nudge:
+        "Look at the two lookups the move route needs: the task named in the path and the list named in the body.",
+      concept:
+        "An unknown task and an unknown target list are both the client's mistake, so each must end in a clean 4xx; without the check SQLite's foreign key throws and the server answers 500 as if it had crashed.",
       hint: "In the move route of src/routes/tasks.ts, answer 404 when findTask(id) finds nothing, and 404 when the target list does not exist (with foreign_keys on, SQLite would otherwise throw and the server would answer 500).",
       async run(h) {
         const res = await h.http.patch("/tasks/task-does-not-exist/move", { listId: "list-done" });
@@ -334,6 +368,9 @@ export default defineChecker({
     {
       slug: "delete-task",
       title: "DELETE /tasks/:id removes the task",
+      nudge: "Look at the DELETE /tasks/:id route and at `deleteTask()` in `src/tasks.ts`.",
+      concept:
+        "A delete removes the task for good and answers with success (200 naming the deleted id, or 204 with no body), so the task is gone from every later read.",
       hint: "In src/routes/tasks.ts, call deleteTask() from src/tasks.ts and answer 200 { taskId } (or 204) when a row was deleted.",
       async run(h) {
         const id = h.state.get("taskId") as string;
@@ -360,6 +397,9 @@ export default defineChecker({
     {
       slug: "delete-not-found",
       title: "deleting it again answers 404",
+      nudge: "Look at what `deleteTask()` tells the route when there was no row to delete.",
+      concept:
+        "Deleting something that is already gone is a request about a missing resource, so it gets 404; the route can only tell the two cases apart if the delete reports whether it really removed a row.",
       hint: 'deleteTask() must tell whether a row was deleted (better-sqlite3\'s run() returns { changes }); answer 404 { error: { code: "NOT_FOUND", … } } when none was.',
       async run(h) {
         const id = h.state.get("taskId") as string;

@@ -74,6 +74,10 @@ export default defineChecker({
     {
       slug: "updates-shape",
       title: "GET /boards/board-1/updates answers { data, timestamp }",
+      nudge:
+        "Look at `src/routes/boards.ts` and at whether its updates route is listed in the handlers of `src/app.ts`.",
+      concept:
+        "Short polling means the client asks the same question again and again; every answer carries the tasks plus a timestamp, which the client sends back next time as its cursor.",
       hint: 'Add route.get("/boards/:boardId/updates", …) in src/routes/boards.ts (listed in src/app.ts) that answers Response.json({ data: getBoardTasks(boardId), timestamp: new Date().toISOString() }).',
       async run(h) {
         const { data, timestamp } = await getUpdates(h, "board-1");
@@ -83,6 +87,9 @@ export default defineChecker({
     {
       slug: "updates-order",
       title: "without since: every board-1 task, by list position then task position",
+      nudge: "Look at how the query in `getBoardTasks()` in `src/tasks.ts` sorts its rows.",
+      concept:
+        "Without a cursor the client is drawing the whole board for the first time, so the tasks should come in the order the board shows them: list by list, and inside each list by position.",
       hint: "In getBoardTasks() in src/tasks.ts, join tasks to lists and ORDER BY lists.position, then tasks.position.",
       async run(h) {
         const stored = boardTasksFromDb(h, "board-1");
@@ -117,6 +124,9 @@ export default defineChecker({
     {
       slug: "board-isolation",
       title: "each board's updates hold only that board's tasks",
+      nudge: "Look at how the queries in `src/tasks.ts` decide which board a task belongs to.",
+      concept:
+        "A task has no board of its own: its board is the board of its list, so filtering by board has to go through the lists table, and a client must never be shown another board's tasks.",
       hint: "Filter on the board in getBoardTasks() (and getBoardTasksSince()) in src/tasks.ts: tasks have no board_id, so JOIN lists ON lists.id = tasks.list_id and add WHERE lists.board_id = ?.",
       async run(h) {
         if (boardTasksFromDb(h, "board-2").length === 0) {
@@ -141,6 +151,10 @@ export default defineChecker({
     {
       slug: "since-bounds",
       title: "a future since gives nothing, a past since gives every task",
+      nudge:
+        "Look at what the updates route does with the since query parameter, and at how `getBoardTasksSince()` compares it with each task.",
+      concept:
+        "The since cursor means only what changed after this moment: a moment in the far future matches nothing and one long past matches everything, and comparing timestamps as text only works when both have exactly the same shape.",
       hint: "When the since query parameter is present, getBoardTasksSince() in src/tasks.ts must keep only tasks with updated_at > since (compare ISO strings in the same format: new Date(since).toISOString()).",
       async run(h) {
         const future = await getUpdates(h, "board-1", FUTURE);
@@ -163,6 +177,10 @@ export default defineChecker({
     {
       slug: "since-changes",
       title: "since=<last timestamp> returns exactly the tasks changed since, oldest first",
+      nudge:
+        "Look at which writes in `src/tasks.ts` touch updated_at, and at the order in which the since query returns its rows.",
+      concept:
+        "The cursor only works if every change stamps its row, and a client that gets changes oldest first can apply them in the order they happened; the next poll, with the new timestamp, then has nothing left to report.",
       hint: "Every write must set updated_at = new Date().toISOString() (moveTask and createTask in src/tasks.ts), and getBoardTasksSince() must filter on updated_at > since and ORDER BY updated_at.",
       async run(h) {
         const { timestamp: t0 } = await getUpdates(h, "board-1");
@@ -221,6 +239,9 @@ export default defineChecker({
     {
       slug: "unknown-board",
       title: "an unknown board gives empty data (or 404)",
+      nudge: "Look at what the updates route answers for a board id that matches nothing.",
+      concept:
+        "A query over a board that does not exist simply finds no tasks, so an empty list is a fair answer (and so is 404); what must never happen is a crash that shows up as a 500.",
       hint: "GET /boards/board-that-does-not-exist/updates should answer 200 { data: [], timestamp } (the lesson's choice) or 404, never 500.",
       async run(h) {
         const res = await h.http.get("/boards/board-that-does-not-exist/updates");

@@ -78,6 +78,10 @@ export default defineChecker({
     {
       slug: "poll-held",
       title: "GET /boards/board-1/poll stays open while nothing changes",
+      nudge:
+        "Look at what the poll route in `src/routes/boards.ts` returns, and at when the promise from `waitForUpdate()` in `src/long-poll.ts` settles.",
+      concept:
+        "A long poll is a request the server deliberately leaves unanswered until something changes; the framework sends nothing until the handler's promise resolves, and answering at once turns it back into short polling.",
       hint: "The route in src/routes/boards.ts must return the promise from waitForUpdate(boardId, c.request.signal) (src/long-poll.ts), which only resolves when notifyWaiters() runs for that board or the timeout passes.",
       async run(h) {
         const poll = startPoll(h, POLL, "poller");
@@ -89,6 +93,10 @@ export default defineChecker({
     {
       slug: "poll-released",
       title: "a new task on board-1 releases the poll at once with { data, timestamp }",
+      nudge:
+        "Look at what the POST /tasks route does after a task is saved, and at `notifyWaiters()` in `src/long-poll.ts`.",
+      concept:
+        "A held request is only useful if a change wakes it: the write that changes a board must tell that board's waiters, and each one answers at once with what happened and a timestamp.",
       hint: 'After createTask() in the POST /tasks route (src/routes/tasks.ts), call notifyWaiters(task.boardId, [{ type: "task_created", task }]); notifyWaiters() in src/long-poll.ts must resolve each waiter of that board with Response.json({ data, timestamp }).',
       async run(h) {
         const poll = startPoll(h, POLL, "poller");
@@ -103,6 +111,9 @@ export default defineChecker({
     {
       slug: "other-board",
       title: "a change on board-2 does not release a board-1 poll",
+      nudge: "Look at how `notifyWaiters()` chooses which waiters to answer.",
+      concept:
+        "Each waiter waits on one board, so a change should wake only the people watching that board; waking everyone costs a round of requests for nothing and hands clients news about boards they are not looking at.",
       hint: "notifyWaiters(boardId, data) in src/long-poll.ts must answer only the waiters whose boardId matches; keep each waiter's boardId (or a Map from board id to its waiters).",
       async run(h) {
         const poll = startPoll(h, POLL, "poller");
@@ -120,6 +131,10 @@ export default defineChecker({
     {
       slug: "all-pollers",
       title: "one change releases all 5 waiting polls",
+      nudge:
+        "Look at the loop in `notifyWaiters()` and at what happens to the collection of waiters while it runs.",
+      concept:
+        "Many people can watch the same board, and one change must answer every one of them; removing waiters from the very collection you are walking can quietly skip some of them.",
       hint: "notifyWaiters() in src/long-poll.ts must answer every waiter of the board, not only the first. If settling a waiter removes it from the array you are looping over, loop over a copy ([...waiters]).",
       async run(h) {
         const polls = Array.from({ length: 5 }, (_, i) => startPoll(h, POLL, `poller-${i + 1}`));
@@ -145,6 +160,10 @@ export default defineChecker({
     {
       slug: "poll-timeout",
       title: `an idle poll ends with { data: [], timeout: true } after LONG_POLL_TIMEOUT_MS`,
+      nudge:
+        "Look at what `waitForUpdate()` does when no change ever comes, and at where `src/config.ts` reads the timeout.",
+      concept:
+        "Proxies, load balancers and browsers drop connections that stay silent too long, so every held request must end by itself after a set time, with an empty answer that tells the client to simply ask again.",
       hint: "In waitForUpdate() (src/long-poll.ts), start a setTimeout of config.longPollTimeoutMs (read from LONG_POLL_TIMEOUT_MS in src/config.ts) that removes the waiter and resolves Response.json({ data: [], timeout: true }).",
       timeout: TIMEOUT * 3 + 3000,
       async run(h) {
@@ -176,6 +195,10 @@ export default defineChecker({
     {
       slug: "aborted-polls",
       title: "50 polls that clients abandon leave the server healthy",
+      nudge:
+        "Look at what `waitForUpdate()` does when a client gives up on its request before any answer comes.",
+      concept:
+        "A waiter can leave in three ways (notified, timed out or abandoned), and each must clean up only itself; forget the abandoned case and dead waiters with their timers pile up, remove too much and other people's requests are dropped.",
       hint: 'In waitForUpdate() (src/long-poll.ts), listen for "abort" on the signal passed from c.request.signal and then remove only that waiter and clear its timer; other clients\' waiters must stay.',
       timeout: 8000,
       async run(h) {

@@ -21,6 +21,10 @@ export default defineChecker({
     {
       slug: "stream-headers",
       title: "GET /boards/board-1/events answers 200 as an event stream",
+      nudge:
+        "Look at the status and headers of the response the events route in `src/routes/events.ts` sends.",
+      concept:
+        "The headers are what make a response an event stream: a browser's EventSource accepts only text/event-stream, caches must not store or hold it back, and it has no length because it never ends.",
       hint: 'In src/routes/events.ts, return new Response(stream, { headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" } }), where stream is a ReadableStream; no Content-Length, no compression.',
       timeout: 5000,
       async run(h) {
@@ -31,6 +35,10 @@ export default defineChecker({
     {
       slug: "retry-field",
       title: "the stream sends a retry: field with SSE_RETRY_MS",
+      nudge:
+        "Look at the very first bytes the stream writes, and at how `src/config.ts` reads SSE_RETRY_MS.",
+      concept:
+        "The retry field tells the browser how many milliseconds to wait before it reconnects after a drop; it fires no event, and taking it from the environment lets the runner choose its own value.",
       hint: 'Read SSE_RETRY_MS in src/config.ts (numberFromEnv, default 5000) and, in start() of the stream in src/routes/events.ts, enqueue "retry: " + config.sseRetryMs followed by an empty line ("\\n\\n").',
       timeout: 5000,
       async run(h) {
@@ -58,6 +66,10 @@ export default defineChecker({
     {
       slug: "first-frame",
       title: 'a data: frame ended by an empty line arrives at once: {"type":"connected"}',
+      nudge:
+        "Look at the greeting that `start()` writes in `src/routes/events.ts`, and especially at how that frame ends.",
+      concept:
+        "An SSE frame is a few field lines, and only an empty line ends it and makes the browser fire the event; greeting at once also matters because Node sends the headers only together with the first bytes of the body.",
       hint: 'In start() of the stream (src/routes/events.ts), enqueue "data: " + JSON.stringify({ type: "connected" }) followed by TWO line breaks ("\\n\\n"): the empty line is what ends a frame.',
       timeout: 5000,
       async run(h) {
@@ -71,6 +83,10 @@ export default defineChecker({
     {
       slug: "stays-open",
       title: "streams stay open while the server keeps answering other requests",
+      nudge:
+        "Look at whether anything in `src/routes/events.ts` ends the stream, or makes the route wait before it returns.",
+      concept:
+        "An event stream is one response that stays open for as long as the client listens, and the server writes into it whenever it has news; meanwhile the server must keep answering everyone else, so the route hands the response back without waiting.",
       hint: "Do not call controller.close() in src/routes/events.ts: an event stream is one response that never ends by itself. The route must return at once (no await on anything that waits for the stream).",
       timeout: 6000,
       async run(h) {

@@ -75,6 +75,10 @@ export default defineChecker({
     {
       slug: "connected-frame",
       title: 'GET /boards/board-1/events opens with data: {"type":"connected"}',
+      nudge:
+        "Look at how the events route builds its stream now, and at what `addClient()` in `src/sse.ts` writes first.",
+      concept:
+        "Each stream is now created and registered by `src/sse.ts` so that later changes can find it; a new client still gets the retry line and the connected greeting straight away, as in the previous lesson.",
       hint: 'The route in src/routes/events.ts must return new Response(addClient(c.params.boardId), { headers }); addClient() in src/sse.ts enqueues formatSSE({ type: "connected" }) in start(), after the retry: line.',
       timeout: 5000,
       async run(h) {
@@ -88,6 +92,10 @@ export default defineChecker({
     {
       slug: "task-pushed",
       title: "a created, moved and deleted task reach a board-1 stream within 200 ms",
+      nudge:
+        "Look at what the three task routes in `src/routes/tasks.ts` do after a write, and at `broadcast()` in `src/sse.ts`.",
+      concept:
+        "The route that opened a stream returned long ago, so a change can only reach the browser through the registry of open streams; every create, move and delete must be pushed there at once, and a stream that has gone must never get in the way.",
       hint: 'In src/routes/tasks.ts, after each change call broadcast(task.boardId, { type: "task_created", task }) (task_moved with the task, task_deleted with taskId). broadcast() in src/sse.ts must enqueue formatSSE(data) to every stream of that board, and the stream the previous step closed must not get in the way: cancel() forgets it, and an enqueue that throws is caught without skipping the next client.',
       timeout: 8000,
       async run(h) {
@@ -120,6 +128,10 @@ export default defineChecker({
     {
       slug: "every-stream",
       title: "one change reaches all 3 open streams of the board",
+      nudge:
+        "Look at how `broadcast()` walks the registry in `src/sse.ts`, and at whether every open stream is kept in it.",
+      concept:
+        "A board can be open in many tabs at once, each with its own stream, and a change is news for all of them, not only for the first one found.",
       hint: "broadcast() in src/sse.ts must write to every client whose boardId matches, not only the first one it finds; keep every stream addClient() registered (an array or a Set).",
       timeout: 6000,
       async run(h) {
@@ -139,6 +151,10 @@ export default defineChecker({
     {
       slug: "board-isolation",
       title: "board-2 changes never reach a board-1 stream, and the other way round",
+      nudge:
+        "Look at how `broadcast()` decides which streams get a frame, and at which board the task routes pass to it.",
+      concept:
+        "Every stream watches one board, so a change goes only to that board's streams; it is the same rule as for long polls, and it matters even more here because streams stay open for hours.",
       hint: "Each client in src/sse.ts keeps the boardId it was opened for; broadcast(boardId, data) must skip every client of another board, and the task routes must pass the task's own board (task.boardId).",
       timeout: 8000,
       async run(h) {
@@ -160,6 +176,10 @@ export default defineChecker({
     {
       slug: "gone-clients",
       title: "streams that close are forgotten, and the one left keeps receiving",
+      nudge:
+        "Look at what `src/sse.ts` does when a browser closes its stream, and at what happens when `broadcast()` writes to one that has already closed.",
+      concept:
+        "When a tab goes away its stream is cancelled and writing to it throws; the registry must forget exactly that client, and one dead stream must neither stop the others from receiving nor fail the request that made the change.",
       hint: "Give the ReadableStream in addClient() (src/sse.ts) a cancel() that removes exactly that client (not every client of its board), and wrap each enqueue in broadcast() in try/catch so one dead stream cannot stop the loop or the request.",
       timeout: 8000,
       async run(h) {
@@ -198,6 +218,10 @@ export default defineChecker({
     {
       slug: "many-streams",
       title: "100 streams that open and close leave the server healthy",
+      nudge:
+        "Look at the registry in `src/sse.ts` after many streams have come and gone, and at the server's output for errors.",
+      concept:
+        "A long-running server sees visitors come and go all day, and each one that leaves must leave no trace; a registry that only grows keeps writing into dead streams and slowly wears the server down.",
       hint: "Every stream that closes must leave the registry in src/sse.ts (cancel() deletes exactly that client) and nothing may keep writing to it; check the server's output for errors thrown while the streams closed.",
       timeout: 8000,
       async run(h) {

@@ -132,6 +132,10 @@ export default defineChecker({
     {
       slug: "named-events",
       title: "changes arrive as named events: task_created, task_moved, task_deleted",
+      nudge:
+        "Look at how `formatSSE()` in `src/sse.ts` lays out a frame, and at what the task routes hand to `broadcast()` for each kind of change.",
+      concept:
+        "A browser passes a frame to listeners for a name only when the frame carries that name; frames without one reach onmessage alone. Once the name says what happened, the payload only needs the task, or just its id for a deletion.",
       hint: 'formatSSE(data, eventType, id) in src/sse.ts writes an "event: <eventType>" line before the data: line; the task routes call broadcast(boardId, { task }, "task_created", nextEventId()), { task } for task_moved and { taskId } for task_deleted.',
       timeout: 8000,
       async run(h) {
@@ -174,6 +178,10 @@ export default defineChecker({
     {
       slug: "event-ids",
       title: "every task event carries an id, and ids strictly increase",
+      nudge:
+        "Look at whether every task event that leaves `src/sse.ts` gets a number, and where that number comes from.",
+      concept:
+        "An id is the bookmark a browser keeps: it remembers the last one it saw and sends it back when it reconnects. That only works if one server-wide counter hands them out, so a bigger id always means a later event, whatever the board.",
       hint: "Keep a counter in src/sse.ts (nextEventId() returns 1, 2, 3 …) and pass its next value to broadcast() for every event; formatSSE() writes it as an id: line first.",
       timeout: 8000,
       async run(h) {
@@ -209,6 +217,10 @@ export default defineChecker({
       slug: "replay",
       title:
         "a reconnect with Last-Event-ID gets every missed event, in order, once, then live ones",
+      nudge:
+        "Look at what the events route does with the request's headers, and at what `addClient()` in `src/sse.ts` sends right after the greeting.",
+      concept:
+        "A reconnecting browser tells the server the last event it saw, and the server owes it every later event of that board from its buffer, oldest first, before anything live. Replaying and registering in one uninterrupted step is what stops a live event from falling in between (a gap) or arriving twice.",
       hint: 'In the events route read c.request.headers.get("Last-Event-ID") and pass it to addClient(); in start() enqueue, after the greeting, every buffered frame of that board whose id is greater, oldest first, and register the client in the same synchronous step. broadcast() must push each frame with an id into the buffer.',
       timeout: 8000,
       async run(h) {
@@ -277,6 +289,10 @@ export default defineChecker({
       slug: "stale-id",
       title:
         "a Last-Event-ID older than the buffer, never issued or not a number gets event: reset, then live events",
+      nudge:
+        "Look at what `addClient()` in `src/sse.ts` does when the id it is given cannot be followed by a complete replay.",
+      concept:
+        "A replay with a hole in it is worse than none, because the client would believe it is up to date. When the missed events have left the buffer, or the id comes from before a restart or is not a number at all, the honest answer is to tell the client to start over, then carry on with live events.",
       hint: `In addClient() (src/sse.ts), when the Last-Event-ID is not a number this server issued, or the buffer (EVENT_BUFFER_SIZE = ${BUFFER_SIZE}) no longer holds the event right after it, enqueue formatSSE({ type: "reset" }, "reset", <newest id>) instead of a replay; then the stream goes on with live events.`,
       timeout: 10_000,
       async run(h) {
@@ -337,7 +353,8 @@ export default defineChecker({
           got3.event === "reset",
           "Last-Event-ID: banana is not a whole number, so no replay can follow from it, but the server did not say reset.",
           {
-            expected: "event: reset (check the id with /^\\d+$/ before Number(): Number(\"banana\") is NaN)",
+            expected:
+              'event: reset (check the id with /^\\d+$/ before Number(): Number("banana") is NaN)',
             received: formatFrame(got3),
           },
         );
@@ -348,6 +365,10 @@ export default defineChecker({
       slug: "eventsource-reconnect",
       title:
         "a real EventSource, cut off by the server, comes back with Last-Event-ID and catches up",
+      nudge:
+        "Look at the route behind `POST /admin/connections/close` in `src/routes/admin.ts` and whether it really ends the streams that are open.",
+      concept:
+        "Servers end streams on purpose, during deploys or because a platform caps how long a response may last, and an EventSource is built for that: it waits the retry delay, reconnects with the last id it saw, and the replay fills the gap. It can only do so if the server truly ends the response, so the browser notices.",
       hint: "POST /admin/connections/close (src/routes/admin.ts) must call controller.close() on every open stream (closeStreams() in src/sse.ts) and remove them. The browser then reconnects after the retry: delay, sending Last-Event-ID, and the replay from the replay step brings it up to date.",
       timeout: 8000,
       async run(h) {

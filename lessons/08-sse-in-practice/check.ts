@@ -47,6 +47,10 @@ export default defineChecker({
     {
       slug: "admin-connections",
       title: "GET /admin/connections counts open streams, in total and per board",
+      nudge:
+        "Look at whether `src/sse.ts` can tell how many streams are open, and whether a route in `src/routes/admin.ts` reports it.",
+      concept:
+        "A registry of open streams you cannot see is one you cannot trust. A monitoring route that counts them, in total and per board, shows that every stream is tracked from the moment it opens.",
       hint: 'Add getConnectionCount() and getConnectionCountByBoard(boardId) to src/sse.ts and a route GET /admin/connections in src/routes/admin.ts answering { total, boards: { "board-1": 2, … } }; addClient() registers each stream in start(), so the count is right as soon as the stream opens.',
       timeout: 5000,
       async run(h) {
@@ -70,6 +74,10 @@ export default defineChecker({
     {
       slug: "connections-fall",
       title: "the counts fall back within one heartbeat after clients disconnect",
+      nudge:
+        "Look at what happens in `src/sse.ts` when a client goes away: in `cancel()` and in the heartbeat loop.",
+      concept:
+        "A stream whose client has left must be forgotten, or the registry only grows and every broadcast writes into dead connections. There are two chances to notice, the stream being cancelled and a later write that fails, and a failure inside a timer must be caught, because an uncaught error there stops the whole server.",
       hint: "A stream that closes must leave the registry in src/sse.ts: cancel() removes exactly that client, and the heartbeat removes any client whose enqueue throws (catch it: an exception thrown in a timer stops the whole server). Use one heartbeat timer for all streams, or clear a per-stream timer in cancel().",
       timeout: 6000,
       async run(h) {
@@ -134,6 +142,10 @@ export default defineChecker({
     {
       slug: "heartbeat",
       title: "an idle stream gets a `: heartbeat` comment every SSE_HEARTBEAT_MS",
+      nudge:
+        "Look at what an idle stream from `src/sse.ts` receives while no task changes, and how often.",
+      concept:
+        "Proxies and load balancers often cut connections that carry no bytes for a minute or two, so the server writes something small on a timer. It has to be an SSE comment, which browsers skip, so the line stays alive without firing any event in the page.",
       hint: 'In src/sse.ts, read HEARTBEAT_INTERVAL from config.sseHeartbeatMs (SSE_HEARTBEAT_MS in src/config.ts, default 15000) and start ONE setInterval that enqueues ": heartbeat\\n\\n" (a comment, not a data: line) to every open stream.',
       timeout: 6000,
       async run(h) {
@@ -185,6 +197,10 @@ export default defineChecker({
     {
       slug: "many-streams",
       title: "100 streams that open and close are all counted, then all forgotten",
+      nudge:
+        "Look at how the registry in `src/sse.ts` tells one stream from another, and what each stream removes when it closes.",
+      concept:
+        "Every open stream is its own entry, even when many watch the same board; if two streams can share a key, one overwrites the other or a close removes the wrong one, and the counts drift. A hundred streams opening and closing must leave the server exactly as it was.",
       hint: "Keep every stream in the registry of src/sse.ts as its own entry (a Set of clients, or an array): no key that two streams could share. Each one's cancel() removes exactly it; the count must return to 0 once they all close.",
       timeout: 10_000,
       async run(h) {

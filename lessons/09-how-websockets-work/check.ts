@@ -38,6 +38,10 @@ export default defineChecker({
     {
       slug: "handshake-101",
       title: "an upgrade request to GET /ws-raw gets HTTP/1.1 101 Switching Protocols",
+      nudge:
+        "Look at whether `src/server.ts` hears upgrade requests at all, and at the first thing `handleRawUpgrade()` in `src/handshake.ts` writes back.",
+      concept:
+        "A WebSocket starts as an ordinary HTTP request asking to switch protocols. Node does not pass it to your fetch handler but emits an upgrade event with the raw socket, and the server agrees by writing the 101 answer to that socket itself.",
       hint: 'In src/server.ts, listen for "upgrade" on the node:http server (server.node.server) and pass requests for /ws-raw to handleRawUpgrade(req, socket) in src/handshake.ts. It must write "HTTP/1.1 101 Switching Protocols\\r\\n", the headers, and a blank line "\\r\\n" to the socket.',
       async run(h) {
         const res = await rawUpgrade(h, PATH, { key: randomKey() });
@@ -48,6 +52,10 @@ export default defineChecker({
     {
       slug: "upgrade-headers",
       title: "the 101 answer carries Upgrade: websocket and Connection: Upgrade",
+      nudge:
+        "Look at the header lines `handleRawUpgrade()` in `src/handshake.ts` writes after the status line.",
+      concept:
+        "The 101 answer must say what the connection is switching to, mirroring the two headers the client asked with; without them the client cannot tell that the server understood the request.",
       hint: 'handleRawUpgrade() in src/handshake.ts must write the lines "Upgrade: websocket" and "Connection: Upgrade" after the status line, each ending in \\r\\n.',
       async run(h) {
         const res = await rawUpgrade(h, PATH, { key: randomKey() });
@@ -59,6 +67,10 @@ export default defineChecker({
     {
       slug: "accept-value",
       title: "Sec-WebSocket-Accept is base64(SHA-1(key + GUID)) for every key",
+      nudge:
+        "Look at `acceptValue()` in `src/handshake.ts` and at exactly which text it hashes and how it encodes the result.",
+      concept:
+        "The accept value proves the server really speaks WebSocket and is not a cache replaying an old answer: it is derived from the client's fresh key and a fixed GUID from RFC 6455, and the client recomputes it and drops the connection if one character differs. It is the base64 of the raw digest bytes, not of a hex string.",
       hint: 'In acceptValue(key) (src/handshake.ts): createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64"). Use the key exactly as the client sent it, and write the result as the value of Sec-WebSocket-Accept.',
       async run(h) {
         for (const key of [RFC_KEY, randomKey(), randomKey()]) {
@@ -72,6 +84,10 @@ export default defineChecker({
     {
       slug: "missing-key",
       title: "an upgrade without Sec-WebSocket-Key is refused with 400",
+      nudge:
+        "Look at what `handleRawUpgrade()` in `src/handshake.ts` checks before it starts to answer.",
+      concept:
+        "Without a key there is no handshake the server can complete, so the polite answer is a normal, complete HTTP error and then closing the connection, not a half-made switch or silence.",
       hint: 'In handleRawUpgrade() (src/handshake.ts), check req.headers["sec-websocket-key"] before anything else is written; when it is missing, answer with refuseUpgrade(socket, 400, …): a complete HTTP response, then end the socket.',
       async run(h) {
         const res = await rawUpgrade(h, PATH, { key: null });
@@ -82,6 +98,10 @@ export default defineChecker({
     {
       slug: "wrong-version",
       title: "an upgrade with Sec-WebSocket-Version: 8 is refused (426 or 400)",
+      nudge:
+        "Look at how `handleRawUpgrade()` in `src/handshake.ts` treats the protocol version the client asks for.",
+      concept:
+        "Version 13 is the only WebSocket version in use. A server that does not speak the requested version refuses with an HTTP error and says which version it does speak, so the client learns how to try again.",
       hint: 'In handleRawUpgrade() (src/handshake.ts), accept only req.headers["sec-websocket-version"] === "13"; otherwise answer 426 Upgrade Required with the header Sec-WebSocket-Version: 13 (or 400).',
       async run(h) {
         const res = await rawUpgrade(h, PATH, { key: randomKey(), version: "8" });
@@ -105,6 +125,10 @@ export default defineChecker({
     {
       slug: "text-frame",
       title: "right after the 101 head comes one unmasked, final text frame",
+      nudge:
+        "Look at `encodeTextFrame()` in `src/handshake.ts` and at what goes to the socket right after the 101 head.",
+      concept:
+        "After the blank line the connection no longer speaks HTTP, only frames: a small binary header saying this is the last piece of a text message and how many bytes follow, then the UTF-8 payload. Only clients mask their frames, and the length counts bytes, not JavaScript characters.",
       hint: "encodeTextFrame(text) in src/handshake.ts: first byte 0x81 (FIN + opcode 1), then the payload length in bytes (one byte below 126; 126 plus two bytes up to 65535), no mask bit, then the UTF-8 payload. Write it to the socket right after the 101 head.",
       async run(h) {
         const res = await rawUpgrade(h, PATH, { key: randomKey(), untilFrame: true });
@@ -118,6 +142,10 @@ export default defineChecker({
     {
       slug: "ws-client-reads",
       title: "a real WebSocket client (the ws package) connects to /ws-raw and reads the message",
+      nudge:
+        "Look at every header your 101 answer sends, and compare it with what the client actually asked for.",
+      concept:
+        "A real client checks the whole handshake and refuses a subprotocol or extension it never requested, because agreeing to one would change how every following frame must be read.",
       hint: "The ws client sends its own key and checks every header of your 101 answer. Send only Upgrade, Connection and Sec-WebSocket-Accept: no Sec-WebSocket-Protocol or Sec-WebSocket-Extensions that the client did not ask for.",
       async run(h) {
         const ws = await h.ws(PATH, { name: "ws-client" });

@@ -92,6 +92,10 @@ export default defineChecker({
     {
       slug: "ws-connects",
       title: "a WebSocket client connects to /ws on the same port",
+      nudge:
+        "Look at `setupWebSocketServer()` in `src/ws-server.ts` and whether `src/server.ts` calls it on the Node server once it is ready.",
+      concept:
+        "The `ws` package takes over the handshake and the frames, and it shares the REST API's port: your own upgrade listener hands it the requests for `/ws`, and only then does a connection open.",
       hint: 'Write setupWebSocketServer(server) in src/ws-server.ts: new WebSocketServer({ noServer: true, maxPayload }) and one server.on("upgrade", …) that hands requests for /ws to wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req)). Call it in src/server.ts with server.node.server after await server.ready().',
       async run(h) {
         const ws = await openSocket(h, "ws-1");
@@ -115,6 +119,10 @@ export default defineChecker({
     {
       slug: "json-messages",
       title: 'JSON messages are handled: "echo" comes back, an unknown type gets an error',
+      nudge:
+        "Look at how the message listener in `src/ws-server.ts` turns a text message into an object and picks what to do by its type.",
+      concept:
+        "A WebSocket carries bytes and the meaning is up to you: in this course every message is a JSON object with a type, the server answers in the same shape, and a type it does not know earns an error message rather than a closed connection.",
       hint: 'In src/ws-server.ts, JSON.parse every text message and pass it to handleMessage(ws, message); its switch on message.type answers { type: "echo", text } to "echo" and ws.send(JSON.stringify({ error: … })) to any other type.',
       async run(h) {
         const ws = await openSocket(h, "ws-1");
@@ -133,6 +141,10 @@ export default defineChecker({
     {
       slug: "invalid-json",
       title: 'malformed JSON gets {"error":"Invalid JSON"} and the socket stays open',
+      nudge:
+        "Look at what happens in the message listener of `src/ws-server.ts` when the text cannot be parsed.",
+      concept:
+        "A client that makes one mistake should not lose its connection. Parsing bad text throws, and an exception in a `ws` listener is not caught for you, so a parse failure has to become a polite reply instead.",
       hint: 'Wrap JSON.parse in try/catch in the "message" listener (src/ws-server.ts); in the catch, ws.send(JSON.stringify({ error: "Invalid JSON" })) and return, without closing the socket.',
       async run(h) {
         const ws = await openSocket(h, "ws-1");
@@ -155,6 +167,10 @@ export default defineChecker({
     {
       slug: "not-an-object",
       title: "JSON that is not an object (null, 42, [1,2]) gets an error, not a crash",
+      nudge:
+        "Look at what `handleMessage()` in `src/ws-server.ts` assumes about the parsed value before it reads its type.",
+      concept:
+        "Valid JSON is not always an object: null, numbers, strings and arrays parse fine, and reading a property of null throws. An exception in a `ws` listener goes straight up to Node and stops the process, cutting off every other user, which is why the shape is checked first.",
       hint: 'JSON.parse("null") succeeds, and null.type throws inside the listener, which stops the whole server. In handleMessage() (src/ws-server.ts), first check typeof message === "object" && message !== null && !Array.isArray(message), and answer { error: … } otherwise.',
       async run(h) {
         const ws = await openSocket(h, "ws-1");
@@ -169,6 +185,10 @@ export default defineChecker({
     {
       slug: "binary-frame",
       title: "a binary frame gets an error (or a 1003 close), and the server keeps serving",
+      nudge:
+        "Look at the second thing the message listener in `src/ws-server.ts` is given, and what happens to a frame that is not text.",
+      concept:
+        "Frames are either text or binary, and this protocol speaks only JSON text. A binary frame deserves a clear refusal, an error message or a close with the 'unsupported data' code, before anything tries to read it as text.",
       hint: 'The "message" listener gets (data, isBinary). For a binary frame answer { error: "Binary messages are not supported" } (or close that socket with 1003) before any decoding that could throw.',
       async run(h) {
         const ws = await openSocket(h, "ws-1");
@@ -205,6 +225,10 @@ export default defineChecker({
     {
       slug: "oversized-message",
       title: "a message over 64 KiB closes that socket with 1009; other sockets carry on",
+      nudge:
+        "Look at the options the `WebSocketServer` is created with in `src/ws-server.ts`, and at which events each socket listens for.",
+      concept:
+        "By default `ws` accepts messages up to 100 MiB, an easy way to run out of memory, so servers set a limit, and a message over it closes only that socket with code 1009. `ws` also emits an error on that socket, and a Node event emitter with nobody listening for errors throws, which stops the whole process.",
       hint: 'Pass maxPayload: 64 * 1024 to new WebSocketServer() in src/ws-server.ts, and give every socket an "error" listener: ws emits an error for the oversized frame, and an error without a listener crashes the process.',
       async run(h) {
         const [big, other] = await Promise.all([
@@ -237,6 +261,10 @@ export default defineChecker({
     {
       slug: "vanishing-client",
       title: "clients that vanish mid-handshake or mid-message do not bring the server down",
+      nudge:
+        "Look at what runs in `src/ws-server.ts` when a socket errors or closes before it has finished anything.",
+      concept:
+        "Laptops close and phones lose signal in the middle of a handshake or a message; `ws` reports such a socket as closed abnormally (code 1006), and the cleanup must work, without throwing, for a socket that never got anywhere.",
       hint: 'Keep every socket\'s "error" listener in src/ws-server.ts, and in handleDisconnect(ws) do only what cannot throw for a socket that closed abnormally (code 1006).',
       timeout: 8000,
       async run(h) {
@@ -261,6 +289,10 @@ export default defineChecker({
     {
       slug: "raw-path-kept",
       title: "the hand-made handshake of {{lesson:how-websockets-work}} still answers on /ws-raw",
+      nudge:
+        "Look at how upgrade requests on the port are shared out between the `ws` server and the hand-made handshake.",
+      concept:
+        "Each upgrade request can be answered by only one piece of code, and attaching `ws` straight to the HTTP server makes it claim every path. Sharing a port means a single upgrade listener that decides by path who handles each request.",
       hint: 'new WebSocketServer({ server }) (or { server, path: "/ws" }) claims every upgrade on the port, so /ws-raw breaks. Use noServer: true and route by path in your one "upgrade" listener: /ws → wss.handleUpgrade(…), /ws-raw → handleRawUpgrade(req, socket), anything else → 404.',
       async run(h) {
         await checkHandMadeHandshake(h, "/ws-raw");

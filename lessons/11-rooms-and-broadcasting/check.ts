@@ -139,6 +139,10 @@ export default defineChecker({
     {
       slug: "join-ack",
       title: 'join answers { type: "joined", boardId, size }, and joining twice counts once',
+      nudge:
+        "Look at the join case of `handleMessage()` in `src/ws-server.ts` and at how `src/rooms.ts` stores the members of a room.",
+      concept:
+        "A room is a named set of sockets, one per board, and joining is a conversation: the server's confirmation, with the room's size, tells the client it will hear every change from then on. Since a room is a set, joining twice changes nothing.",
       hint: 'In handleMessage() (src/ws-server.ts), case "join": joinRoom(message.boardId, ws) from src/rooms.ts, then send { type: "joined", boardId, size: getRoomSize(boardId) }. Keep each room as a Set<WebSocket> so that a second join changes nothing; a join without a boardId gets { error: … }.',
       async run(h) {
         const a = await openSocket(h, "ws-a");
@@ -170,6 +174,10 @@ export default defineChecker({
     {
       slug: "room-delivery",
       title: "task events reach the sockets in the board's room, and only those",
+      nudge:
+        "Look at where task changes are announced in `src/routes/tasks.ts`, and at which sockets `broadcastToRoom()` in `src/rooms.ts` sends to.",
+      concept:
+        "Every task change should reach exactly the sockets looking at that board, and nobody else. Changes already pass through one place for long polls and SSE, and WebSocket clients should hear the same event from there, addressed to the board's room.",
       hint: 'After each change in src/routes/tasks.ts call broadcastToRoom(task.boardId, { type: "task_created", task }) (task_moved with { task }, task_deleted with { taskId }). broadcastToRoom() in src/rooms.ts must send only to the sockets of that room.',
       async run(h) {
         const [a, b, c] = await Promise.all(["ws-a", "ws-b", "ws-c"].map((n) => openSocket(h, n)));
@@ -205,6 +213,10 @@ export default defineChecker({
     {
       slug: "two-rooms",
       title: "a socket in two rooms gets the events of both, each once",
+      nudge:
+        "Look at what `joinRoom()` in `src/rooms.ts` does to the rooms a socket was already in.",
+      concept:
+        "A dashboard watching two boards joins both rooms. Rooms never share an event, so such a socket hears each change once, through the room of the board where it happened.",
       hint: "A socket may be in several rooms: joinRoom() adds it to that board's Set without taking it out of others (do not keep one room per socket).",
       async run(h) {
         const [both, second] = await Promise.all([
@@ -232,6 +244,10 @@ export default defineChecker({
       slug: "leave-stops",
       title:
         'after leave (answered { type: "left", boardId }) a socket gets nothing from that room',
+      nudge:
+        "Look at the leave case of `handleMessage()` in `src/ws-server.ts` and at `leaveRoom()` in `src/rooms.ts`.",
+      concept:
+        "Leaving mirrors joining: the server confirms it, and from then on that room's events no longer reach the socket. A room left empty is dropped, so the map does not fill up with dead boards.",
       hint: 'Case "leave" in handleMessage() (src/ws-server.ts): leaveRoom(message.boardId, ws), then send { type: "left", boardId }. leaveRoom() in src/rooms.ts deletes the socket from the Set (and the room once it is empty).',
       async run(h) {
         const [a, b] = await Promise.all([openSocket(h, "ws-a"), openSocket(h, "ws-b")]);
@@ -249,6 +265,10 @@ export default defineChecker({
     {
       slug: "close-stops",
       title: "closed sockets leave their rooms, and the room keeps working",
+      nudge:
+        "Look at what `src/ws-server.ts` does when a socket closes, whether politely or by dropping the line.",
+      concept:
+        "A closed socket that stays in its rooms breaks nothing visible at first, but the sets only grow: memory leaks, the reported size lies, and later lessons' presence lists would show people who left long ago.",
       hint: 'Register ws.on("close", () => handleDisconnect(ws)) for every socket in src/ws-server.ts, and call leaveAllRooms(ws) there; it must take the socket out of every room it is in, whether it closed cleanly or just dropped.',
       timeout: 6000,
       async run(h) {
@@ -275,6 +295,10 @@ export default defineChecker({
       slug: "fan-out-200",
       title:
         "200 sockets in 3 groups (board-1, board-2, both) get exactly the events of their rooms",
+      nudge:
+        "Look at how `broadcastToRoom()` and `leaveAllRooms()` in `src/rooms.ts` behave with many sockets, sockets in two rooms, and sockets missing from a room.",
+      concept:
+        "At scale small slips show: every socket must get each event of its rooms exactly once, and taking one socket out must never disturb any other socket, even in rooms the leaving one was never in.",
       hint: "broadcastToRoom() (src/rooms.ts) sends to each socket of the room once; leaveAllRooms(ws) removes only that socket (with arrays, indexOf() of a missing socket is -1 and splice(-1, 1) removes someone else).",
       timeout: 15_000,
       async run(h) {

@@ -106,6 +106,10 @@ export default defineChecker({
       slug: "login-cookie",
       title:
         "POST /login sets an HttpOnly, SameSite=Lax session cookie; an unknown e-mail gets 401",
+      nudge:
+        "Look at `src/routes/auth.ts`: what `POST /login` answers, and which headers it sends, for a known and for an unknown e-mail.",
+      concept:
+        "Logging in creates a session on the server whose random id travels to the browser as a cookie. HttpOnly keeps page scripts from reading it, SameSite=Lax keeps most cross-site requests from carrying it, and Path=/ makes it reach `/ws` too.",
       hint: 'Add POST /login in src/routes/auth.ts (listed in src/app.ts): find the user by e-mail, createSession() (src/sessions.ts), and answer Response.json({ user }, { headers: { "Set-Cookie": "session=<id>; HttpOnly; SameSite=Lax; Path=/" } }). No such user → 401.',
       async run(h) {
         const res = await h.http.post("/login", { email: ALICE });
@@ -163,6 +167,10 @@ export default defineChecker({
       slug: "no-cookie",
       title:
         'an upgrade without a session cookie gets {"error":"Unauthorized"}, then close 4001 "Unauthorized"',
+      nudge:
+        "Look at the start of the `connection` handler in `src/ws-server.ts`: what happens to a socket whose upgrade request carried no session cookie.",
+      concept:
+        "A browser cannot read the status of a refused handshake, so the server completes the upgrade and then closes with an application code (4001, echoing HTTP's 401) and a reason. The page's onclose sees both and can tell 'log in first' from 'the network is down'.",
       hint: 'In the "connection" handler (src/ws-server.ts), read parseCookies(req.headers.cookie ?? "").get("session"); without one, send { error: "Unauthorized" }, call ws.close(4001, "Unauthorized") and return before any message handler is set up.',
       async run(h) {
         const ws = await tryOpen(h, "/ws", { name: "ws-anonymous" });
@@ -194,6 +202,10 @@ export default defineChecker({
       slug: "bad-cookie",
       title:
         'an unknown session id closes 4001 "Invalid session"; other cookies alone count as none',
+      nudge:
+        "Look at what your authentication does once it has found a session cookie, and at how `parseCookies` reads a header that holds only other cookies.",
+      concept:
+        "Having a cookie is not the same as having a session: the id must name a session the server still knows, or anyone could make one up. A Cookie header without a session entry counts as no cookie at all.",
       hint: 'After reading the cookie, look it up with getSession(id) (src/sessions.ts); when it returns undefined send { error: "Invalid session" } and ws.close(4001, "Invalid session"). parseCookies() must split on ";" and trim each name.',
       async run(h) {
         const { close } = await expect4001(
@@ -215,6 +227,10 @@ export default defineChecker({
     {
       slug: "knows-user",
       title: "a logged-in socket stays open and answers whoami with its user",
+      nudge:
+        "Look at what your server remembers about a socket once its session checks out, and at the `whoami` case of the message handler.",
+      concept:
+        "Authentication happens once, at the handshake; from then on the socket itself stands for its user, so the server keeps track of which user each socket belongs to. Browsers send all of a site's cookies in one header, so the session cookie may sit between others.",
       hint: 'Once getSession() found the session, read the user (id, name) from the users table, keep it in socketUsers.set(ws, { userId, name }) (src/ws-server.ts), and answer { type: "whoami" } with { type: "whoami", user: socketUsers.get(ws) }.',
       async run(h) {
         const alice = await login(h, ALICE);
@@ -257,6 +273,10 @@ export default defineChecker({
     {
       slug: "deleted-session",
       title: "after POST /logout, the old cookie no longer opens a socket (close 4001)",
+      nudge:
+        "Look at `src/routes/auth.ts` and at what happens, on the server's side, to a session when its user logs out.",
+      concept:
+        "Logging out must destroy the session on the server, not only ask the browser to forget the cookie: a copy of the cookie may survive somewhere, and only a deleted session makes it worthless at once.",
       hint: 'Add POST /logout in src/routes/auth.ts: read the session cookie, deleteSession(id) (src/sessions.ts), answer 200 (or 204) with Set-Cookie: session=; Max-Age=0. The WebSocket check then finds no session and closes with 4001 "Invalid session".',
       async run(h) {
         const carol = await login(h, "carol@example.com");
@@ -278,6 +298,10 @@ export default defineChecker({
     {
       slug: "query-token-refused",
       title: "a session id in the URL (/ws?token=… or ?session=…) without the cookie is refused",
+      nudge:
+        "Look at where your WebSocket authentication takes the session id from: only one part of the upgrade request should count.",
+      concept:
+        "A token in the URL leaks: URLs end up in server and proxy logs, browser history and monitoring tools, where anyone who reads them can replay it. The cookie rides along on the upgrade by itself, so it is the only credential the server accepts.",
       hint: "Authenticate from the Cookie header only. Query strings end up in server logs, browser history and proxies, so src/ws-server.ts must not read a token or session id from req.url.",
       async run(h) {
         const cookie = await login(h, ALICE);
@@ -325,6 +349,10 @@ export default defineChecker({
     {
       slug: "origin-checked",
       title: "an upgrade from a page of another site is refused with 403 before it happens",
+      nudge:
+        "Look at the `upgrade` listener in `src/ws-server.ts`, before the handshake is completed, and at how it compares the page's Origin with the allowed ones.",
+      concept:
+        "Same-origin rules do not cover WebSockets, so a script on any site can open a socket that carries your user's cookie (cross-site WebSocket hijacking). The Origin header, which page scripts cannot change, says which page is asking, and only an exact match with a trusted origin may pass.",
       hint: 'In the "upgrade" listener (src/ws-server.ts), before wss.handleUpgrade(): when req.headers.origin is set and is not exactly one of config.allowedOrigins (ALLOWED_ORIGINS, comma-separated), answer refuseUpgrade(socket, 403, …). Compare whole strings: "https://a.example.evil.test".startsWith("https://a.example") is true.',
       async run(h) {
         const cookie = await login(h, ALICE);

@@ -366,6 +366,10 @@ export default defineChecker({
     {
       slug: "pings-at-interval",
       title: "the server pings every WS_HEARTBEAT_MS and keeps a socket that answers",
+      nudge:
+        "Look at whether your server runs a heartbeat timer at all (started from `src/server.ts`), and at what a pong does to a socket's alive flag.",
+      concept:
+        "TCP does not notice a peer that vanished silently, so the server sends a WebSocket ping at a fixed interval. A live peer answers with a pong, which proves it is still there and keeps it from being dropped.",
       hint: 'Write setupHeartbeat() in src/ws-server.ts: setInterval(…, config.wsHeartbeatMs) (WS_HEARTBEAT_MS in src/config.ts, default 30000) that, for each socket of wss.clients, sets aliveMap to false and calls ws.ping(); the socket\'s "pong" listener sets it back to true. Call setupHeartbeat() in src/server.ts.',
       timeout: 6000,
       async run(h) {
@@ -416,7 +420,12 @@ export default defineChecker({
     },
     {
       slug: "silent-peer-dropped",
-      title: "a socket that stops answering pings is dropped (closed or terminated) within two intervals",
+      title:
+        "a socket that stops answering pings is dropped (closed or terminated) within two intervals",
+      nudge:
+        "Look at what the heartbeat loop in `src/ws-server.ts` does with a socket that has not answered the previous round's ping.",
+      concept:
+        "A ping left unanswered for a whole interval means the peer is gone, and the server must act on it, or dead sockets pile up in rooms and receive broadcasts nobody reads. With one flag per socket, a dead peer is found within two intervals: one to send the ping, one to notice the missing pong.",
       hint: "In the heartbeat's loop (src/ws-server.ts), a socket whose aliveMap entry is still false from the previous ping has not answered: call ws.terminate() (not close(): a dead peer never answers the close frame) and skip it.",
       async run(h) {
         const { answering, silent, since } = h.state.get("disconnects:heartbeat") as HeartbeatState;
@@ -445,6 +454,10 @@ export default defineChecker({
     {
       slug: "frozen-peer-removed",
       title: "a peer that reads nothing is gone from its room within two intervals",
+      nudge:
+        "Look at how your heartbeat ends a dead connection, and whether that really makes the socket's `close` handler run straight away.",
+      concept:
+        "A polite close is a handshake that needs the other side's close frame, and a frozen peer never sends one, so its socket lingers for about 30 seconds. Only cutting the TCP connection ends it at once, so the close event fires and the room clean-up runs.",
       hint: 'ws.close() waits for the peer\'s close frame, which a frozen peer never sends (ws gives up after 30 s). terminate() ends the TCP connection at once, so "close" fires and handleDisconnect(ws) takes the socket out of its rooms.',
       async run(h) {
         const { answering, since } = h.state.get("disconnects:heartbeat") as HeartbeatState;
@@ -467,6 +480,9 @@ export default defineChecker({
     {
       slug: "client-module",
       title: `${CLIENT_MODULE} exports the ReconnectingSocket class`,
+      nudge: "Look at whether `src/client/reconnecting-socket.ts` exists and what it exports.",
+      concept:
+        "The reconnecting client is a browser module that the checker loads on its own, in a process of its own. It must stand alone, importing nothing from the server nor `ws`, and take its WebSocket class and random function from outside when they are given.",
       hint: `Create ${CLIENT_MODULE} exporting class ReconnectingSocket with constructor(options: { url, boardId, baseDelayMs, maxDelayMs, jitter, random?, WebSocket? }), on(event, listener), send(data) and close(). Import nothing from the server.`,
       async run(h) {
         const mod = await h.loadModule(CLIENT_MODULE, { name: "your client", kit: KIT });
@@ -486,6 +502,9 @@ export default defineChecker({
     {
       slug: "client-joins",
       title: "the client connects, sends the join first, and passes server messages on parsed",
+      nudge: "Look at what your client does when its connection opens and when a message arrives.",
+      concept:
+        "Rooms live on the server's side of a connection, so a new connection is in no room until it says which board it wants, and that join must come first. The code using the client wants objects, not raw text frames, so the client parses what arrives before passing it on.",
       hint: 'In connect() of ReconnectingSocket, create new options.WebSocket(url); on "open" send JSON.stringify({ type: "join", boardId }) before anything else; on "message" JSON.parse(event.data) and call the "message" listeners with the result.',
       async run(h) {
         const server = new TestServer(h.actor("test-server"));
@@ -523,6 +542,10 @@ export default defineChecker({
       slug: "reconnect-rejoins",
       title:
         "after each drop the client reconnects (starting again from the base delay) and joins again",
+      nudge:
+        "Look at how your client reacts to its connection closing: what it schedules, what it reports, and what it resets once a connection opens again.",
+      concept:
+        "Unlike EventSource, a WebSocket does not come back by itself, so the client reconnects on its own and announces each retry it schedules. A connection that opened shows the server is fine, so the next drop starts again from the shortest wait, and every new connection joins its board again.",
       hint: 'On "close" (unless close() was called) schedule the next connect() with setTimeout(delay), emitting "reconnecting" with { attempt, delayMs } as you schedule it. Reset the attempt count to 0 on "open", so a connection that worked starts again from baseDelayMs; join again on every open.',
       timeout: 6000,
       async run(h) {
@@ -561,6 +584,10 @@ export default defineChecker({
       slug: "backoff-jitter-cap",
       title:
         "while the server refuses, delays double from baseDelayMs up to maxDelayMs, each cut by the jitter",
+      nudge:
+        "Look at how your client works out the delay before each retry while the connections keep failing.",
+      concept:
+        "Exponential backoff doubles the wait after each failure so that clients do not hammer a server that is down, and a cap keeps the wait from growing without end. Jitter cuts each wait by a random share, so the sockets dropped by one restart do not all come back at the same instant; a refused handshake counts as a failure too.",
       hint: "delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (1 - jitter * random()), with random = options.random ?? Math.random, called once per delay. attempt counts the failures since the last open.",
       timeout: 8000,
       async run(h) {
@@ -607,6 +634,10 @@ export default defineChecker({
     {
       slug: "close-stops",
       title: "close() ends it for good: no reconnect after it, even with a retry pending",
+      nudge:
+        "Look at your client's `close()` method and at what can still start a new connection after it was called.",
+      concept:
+        "When the page closes the client on purpose, say because the user left the board, nothing may bring it back: neither the close event of its own socket nor a retry that was already waiting to fire.",
       hint: 'close() sets a flag (e.g. this.stopped = true) that the "close" handler checks before scheduling, clears the pending retry with clearTimeout(this.timer), and closes the current socket.',
       timeout: 6000,
       async run(h) {

@@ -209,6 +209,9 @@ export default defineChecker({
     {
       slug: "bus-module",
       title: "src/event-bus.ts exports publish and subscribe",
+      nudge: "Look at whether `src/event-bus.ts` exists, what it exports, and what it imports.",
+      concept:
+        "Publish/subscribe separates the code that says something happened from the code that tells people about it: both sides only know the bus. The checker loads the bus on its own, so it must not depend on the rest of the server.",
       hint: "Create src/event-bus.ts with `export function subscribe(handler)` (returns a function that removes the handler) and `export function publish(boardId, type, data)`. Keep it free of other imports: the check loads it on its own.",
       async run(h) {
         const bus = await loadBus(h);
@@ -221,6 +224,10 @@ export default defineChecker({
     {
       slug: "bus-delivers",
       title: "publish hands { boardId, type, data } to every subscriber, in order",
+      nudge:
+        "Look at `publish` in `src/event-bus.ts`: what it hands each subscriber, and to which subscribers.",
+      concept:
+        "A publish makes one event naming the board, the type and the data, and delivers it to every subscriber right away. Because delivery is synchronous, every subscriber sees the events in the order they were published.",
       hint: "In publish(boardId, type, data), build one event `{ boardId, type, data }` and call every subscribed handler with it, in the order the events are published.",
       async run(h) {
         const bus = await loadBus(h);
@@ -262,6 +269,9 @@ export default defineChecker({
     {
       slug: "bus-isolates-errors",
       title: "a subscriber that throws does not stop the others",
+      nudge: "Look at what happens inside `publish` when one of the handlers it calls throws.",
+      concept:
+        "Subscribers are independent consumers: one broken handler must not starve the ones after it, nor turn a change that was already saved into a 500 for the route that published it. The bus logs the failure and moves on.",
       hint: "Wrap each handler call in publish() (src/event-bus.ts) in try/catch: log the error with console.error and carry on with the next handler. publish itself must not throw.",
       async run(h) {
         const bus = await loadBus(h);
@@ -284,6 +294,10 @@ export default defineChecker({
     {
       slug: "bus-unsubscribe",
       title: "the function subscribe returns stops delivery, and only for that handler",
+      nudge:
+        "Look at the function `subscribe` returns: which handler it takes away, and what it does when it is called a second time.",
+      concept:
+        "Handing back a remover, instead of offering a separate unsubscribe, means a caller can only ever remove its own handler. It has to stay exact: running it twice must not take out anyone else's handler.",
       hint: "The function returned by subscribe() must remove exactly its own handler. With an array, check indexOf() !== -1 before splice() (splice(-1, 1) removes the last handler); a Set and delete() avoids the problem.",
       async run(h) {
         const bus = await loadBus(h);
@@ -323,6 +337,10 @@ export default defineChecker({
       slug: "one-event-each",
       title:
         "one POST /tasks gives each subscriber exactly one SSE event and one WebSocket message",
+      nudge:
+        "Look at the `POST /tasks` route in `src/routes/tasks.ts`, and at what besides the bus subscribers in `src/sse.ts` and `src/rooms.ts` still delivers a new task.",
+      concept:
+        "When the route only announces a change on the bus and each transport subscribes once, every client gets each change exactly once; a leftover direct broadcast, or a subscription made per request or per socket, shows up as duplicates. The SSE data now carries its type too, so one generic handler can dispatch on it whatever the transport.",
       hint: 'In the POST /tasks route (src/routes/tasks.ts) call only publish(task.boardId, "task_created", { task }); src/sse.ts subscribes and calls broadcast(event.boardId, { type: event.type, ...event.data }, event.type), src/rooms.ts subscribes and calls broadcastToRoom(event.boardId, { type: event.type, ...event.data }). Remove the direct broadcast calls from the route.',
       timeout: 8000,
       async run(h) {
@@ -364,6 +382,10 @@ export default defineChecker({
     {
       slug: "move-and-delete",
       title: "a move and a delete go out exactly once on both transports",
+      nudge:
+        "Look at the move and delete routes in `src/routes/tasks.ts` and at how many ways each of them still announces its change.",
+      concept:
+        "Every change goes out through the same single door, one publish per change, and the transports do the rest, so a move or a delete reaches each client once and in the same shape on SSE and WebSocket.",
       hint: 'The move and delete routes in src/routes/tasks.ts must publish(boardId, "task_moved", { task }) and publish(boardId, "task_deleted", { taskId }), once per change, and nothing else.',
       timeout: 8000,
       async run(h) {
@@ -399,6 +421,10 @@ export default defineChecker({
       slug: "burst-in-order",
       title:
         "a burst of 50 mixed changes reaches every subscriber once each, in the same order on SSE and WebSocket",
+      nudge:
+        "Look at the bus subscribers in `src/sse.ts` and `src/rooms.ts`, and at whether anything happens between receiving an event and sending it.",
+      concept:
+        "With a synchronous bus, the order in which the server publishes is the order every subscriber sees, as long as no subscriber puts its work off for later. A single deferred send is enough for an SSE client and a WebSocket client of the same board to tell different stories under load.",
       hint: "Deliver from one place: the route publishes once, and each transport's single subscriber sends at once (no setTimeout, no await before sending). Every subscriber then sees the order in which the server published.",
       timeout: 15_000,
       async run(h) {
@@ -472,6 +498,10 @@ export default defineChecker({
     {
       slug: "long-poll-subscribed",
       title: "held long polls are released through the bus as well",
+      nudge:
+        "Look at `src/long-poll.ts`: how do the held polls hear about a change now that the routes only publish?",
+      concept:
+        "Long polls are just one more transport: they listen to the bus like SSE and WebSocket do, so the routes need to know nothing about waiting requests, and a held poll is answered as soon as a change is published.",
       hint: "src/long-poll.ts subscribes to the bus too: subscribe((event) => notifyWaiters(event.boardId, [{ type: event.type, ...event.data }])). The routes no longer call notifyWaiters themselves.",
       timeout: 6000,
       async run(h) {

@@ -86,6 +86,10 @@ export default defineChecker({
       slug: "presence-on-join",
       title:
         "joining a board answers with the presence list, and GET /boards/:boardId/presence agrees",
+      nudge:
+        "Look at the `join` case in `src/ws-server.ts`, and at whether `src/routes/boards.ts` has a presence route.",
+      concept:
+        "Presence is derived from connections, not stored: a user is on a board as long as one of their sockets has joined it. A socket that joins has missed everything before, so it gets the whole list once as a snapshot, and the HTTP route gives the same list to a page whose socket is not open yet.",
       hint: 'In handleMessage (src/ws-server.ts), on "join" call addPresence(boardId, ws, user.userId, user.name) from src/presence.ts, then send the socket { type: "presence", boardId, users: getPresence(boardId) }. Add GET /boards/:boardId/presence in src/routes/boards.ts answering { boardId, users: getPresence(boardId) }.',
       async run(h) {
         const alice = await arrive(h, "alice@example.com", "ws-alice-1");
@@ -99,6 +103,10 @@ export default defineChecker({
     {
       slug: "user-joined-to-others",
       title: "a new viewer is announced to the others with user_joined, not to themselves",
+      nudge:
+        "Look at what the `join` case in `src/ws-server.ts` tells the other sockets of the board, and whom it leaves out.",
+      concept:
+        "After the snapshot, clients only hear about changes: the others learn that someone arrived, while the newcomer already has the full list and needs no news about itself.",
       hint: 'When a user\'s first socket joins a board, broadcastToRoom(boardId, { type: "user_joined", boardId, userId, name }, ws): the third argument keeps the joining socket out.',
       async run(h) {
         const alice = seat(socket(h, "alice-1"));
@@ -133,6 +141,10 @@ export default defineChecker({
     {
       slug: "tabs-counted-once",
       title: "a second tab of the same user is not a second viewer",
+      nudge:
+        "Look at `getPresence` in `src/presence.ts`, and at when a join counts as someone arriving.",
+      concept:
+        "The server keeps one entry per socket, but presence is about users: a second tab is one more socket of someone already there, so it changes nothing for anyone else. A user arrives only with their first socket on the board.",
       hint: "getPresence(roomId) must return one { userId, name } per user (skip user ids already seen), and user_joined is only sent when the user had no socket in the room before this join.",
       async run(h) {
         const bob = seat(socket(h, "bob"));
@@ -155,6 +167,10 @@ export default defineChecker({
     {
       slug: "one-tab-closes",
       title: "closing one of two tabs keeps the user; closing both sends user_left",
+      nudge:
+        "Look at `handleDisconnect` in `src/ws-server.ts`: what it takes out of presence, and when it tells the others.",
+      concept:
+        "A user leaves only when their last socket on the board goes away. Closing one of several tabs leaves them present, and only the last one should produce a leave notice.",
       hint: 'On close, handleDisconnect (src/ws-server.ts) calls removePresenceFromAll(ws); for each room, send { type: "user_left", boardId, userId, name } only when the user has no other socket left there.',
       async run(h) {
         const bob = seat(socket(h, "bob"));
@@ -192,6 +208,10 @@ export default defineChecker({
     {
       slug: "leave-message",
       title: "a leave message removes the viewer too",
+      nudge:
+        "Look at the `leave` case in `src/ws-server.ts` and compare what it cleans up with what a disconnect cleans up.",
+      concept:
+        "Leaving a board on purpose is one more way for a socket to stop viewing it, so it must end that socket's presence there just like a closed tab does, with the same notice when it was the user's last socket.",
       hint: 'On "leave" in handleMessage (src/ws-server.ts), call removePresence(boardId, ws) next to leaveRoom(), and announce user_left when that was the user\'s last socket on the board.',
       async run(h) {
         const bob = seat(socket(h, "bob"));
@@ -221,6 +241,10 @@ export default defineChecker({
       slug: "typing-relayed",
       title:
         "typing and stop_typing reach the others as user_typing and user_stopped_typing, never the typist",
+      nudge:
+        "Look at how `src/ws-server.ts` handles `typing` and `stop_typing`, and at who receives what it passes on.",
+      concept:
+        "Typing is not state: nobody needs to know it a minute later, so it is only relayed to the other viewers of the board, never stored or echoed back to the typist, and only on a board the socket has joined.",
       hint: 'On "typing" / "stop_typing" with a boardId the socket joined, broadcastToRoom(boardId, { type: "user_typing" | "user_stopped_typing", boardId, userId, name }, ws): pass the typist\'s socket as the one to leave out.',
       async run(h) {
         const bob = seat(socket(h, "bob"));
@@ -274,6 +298,10 @@ export default defineChecker({
     {
       slug: "closed-without-frame",
       title: "a socket dropped without a close frame leaves presence at once",
+      nudge:
+        "Look at where your presence clean-up lives, and whether it runs for every way a connection can end.",
+      concept:
+        "Connections end in many ways (a close frame, a TCP reset, the heartbeat cutting a dead peer), but every one of them ends in the socket's close event, so that one place is where presence must be cleaned up.",
       hint: "Do the presence clean-up in the socket's close handler (handleDisconnect), which runs however the connection ended, not only on a leave message or a clean close.",
       async run(h) {
         const bob = seat(socket(h, "bob"));
@@ -293,6 +321,10 @@ export default defineChecker({
     {
       slug: "silent-peer-removed",
       title: "a viewer that goes silent is removed by the heartbeat within two intervals",
+      nudge:
+        "Look at how the heartbeat in `src/ws-server.ts` ends a socket that stopped answering pings.",
+      concept:
+        "A silent peer never closes anything itself: the heartbeat is what turns its death into a close event. Only cutting the connection at once does that quickly; a polite close waits about 30 seconds for a reply that never comes, and the user stays present all that time.",
       hint: "The heartbeat in src/ws-server.ts must terminate() a socket that missed a pong. close() is not enough: it waits for the peer's close frame, which a dead peer never sends, so the close handler (and the presence clean-up) would run only ~30 s later.",
       timeout: 10_000,
       async run(h) {

@@ -99,6 +99,10 @@ export default defineChecker({
     {
       slug: "second-instance",
       title: "a second instance (server B) starts beside A, with the same REDIS_URL",
+      nudge:
+        "Look at what a second copy of your server reads from its environment, and at what `src/server.ts` does with REDIS_URL before it starts serving.",
+      concept:
+        "Scaling out means running the very same program several times, each with its own port and database file, all sharing one Redis. An instance should be connected to Redis before it takes its first client, so nobody meets an instance that cannot deliver yet.",
       hint: "B is the same program as A with its own PORT and DATABASE_PATH (both read in src/config.ts), so nothing may be tied to one port or one file. With REDIS_URL set, src/server.ts awaits connectRedisBus(config.redisUrl, config.redisPrefix) before serve().",
       timeout: 15_000,
       async run(h) {
@@ -115,6 +119,10 @@ export default defineChecker({
     {
       slug: "a-to-b",
       title: "a task created through A reaches a WebSocket and an SSE stream on B",
+      nudge:
+        "Look at `src/redis-pubsub.ts`: where an event published on A goes, and who on B is listening for it.",
+      concept:
+        "Each instance knows only its own clients, so an event has to leave the process: every instance sends what it publishes to Redis and listens to every board's channel, handing each message to its local bus, which feeds its streams and rooms as before.",
       hint: "Publish through Redis: in src/redis-pubsub.ts, setRelay((event) => publisher.publish(channelOf(prefix, event.boardId), JSON.stringify(event))), and a second client pSubscribe()s to the pattern <prefix>board:* and calls deliver(JSON.parse(message)) for each message.",
       timeout: 8000,
       async run(h) {
@@ -147,6 +155,9 @@ export default defineChecker({
     {
       slug: "exactly-once",
       title: "every client on A and on B gets each change exactly once",
+      nudge: "Count the places where an event gets delivered on the instance that published it.",
+      concept:
+        "The publishing instance is subscribed too, so Redis echoes its own event back to it. If it had already delivered the event locally, its clients see every change twice: each event must reach the clients through one path only.",
       hint: "With Redis, publish() must NOT also deliver locally: the publishing instance gets its own event back from Redis like every other instance. Deliver in one place only (the subscriber's callback), or, if you deliver locally, skip your own messages when they come back.",
       timeout: 10_000,
       async run(h) {
@@ -186,6 +197,10 @@ export default defineChecker({
     {
       slug: "per-board",
       title: "events stay on their board across instances",
+      nudge:
+        "Follow one event's board id from the channel it is published on to the clients it is handed to on the other instance.",
+      concept:
+        "Every instance listens to all boards at once, so the board an event belongs to has to travel with it; otherwise the receiving instance cannot tell whose clients should hear about the change.",
       hint: "Keep the board id with every event: one channel per board (<prefix>board:<boardId>), and deliver() hands the event to the subscribers with its own event.boardId, which send it to that board's clients only.",
       timeout: 8000,
       async run(h) {
@@ -249,6 +264,10 @@ export default defineChecker({
     {
       slug: "presence-shared",
       title: "presence is the same whether asked on A or on B",
+      nudge:
+        "Look at where your presence route and your presence message get their list of viewers: one instance's memory, or something both instances share.",
+      concept:
+        "A viewer's socket lives in one process, but the question of who is on a board spans every instance, so the list must live in a store all instances read. In Redis that is one sorted set per board, where each entry's score says when it expires.",
       hint: "Keep viewers in Redis (src/redis-presence.ts): on a user's first join, ZADD to <prefix>presence:<boardId> a member naming this instance and the user, scored with the moment it expires; GET /boards/:boardId/presence and the presence message read the set through listViewers(boardId), skipping expired scores.",
       timeout: 8000,
       async run(h) {
@@ -278,6 +297,10 @@ export default defineChecker({
     {
       slug: "presence-refreshed",
       title: "viewers stay listed past PRESENCE_TTL_MS while their instance lives",
+      nudge:
+        "Look at what happens to a viewer's entry in Redis when they joined a while ago and simply stay.",
+      concept:
+        "Entries expire on their own so that a dead instance's viewers go away by themselves. The price is that a living instance has to renew its viewers well before their time is up, or they vanish one TTL after joining.",
       hint: "Each instance must re-write its own viewers regularly (a setInterval in src/redis-presence.ts, every PRESENCE_TTL_MS / 3), each time with the score now + PRESENCE_TTL_MS. Without the refresh, every entry expires one TTL after its join.",
       timeout: 8000,
       async run(h) {
@@ -297,6 +320,10 @@ export default defineChecker({
       slug: "redis-restart",
       title:
         "after Redis restarts under both instances, delivery from A to B resumes, exactly once",
+      nudge:
+        "Look at how your Redis clients behave when their connection drops and comes back: what happens to the error, and what runs again on reconnect.",
+      concept:
+        "Redis pub/sub keeps nothing: while Redis is away, messages are simply lost, and node-redis reconnects and subscribes again on its own. A sturdy instance survives the gap without crashing, does not end up subscribed twice, and rebuilds the presence data Redis forgot.",
       hint: 'Give every node-redis client an "error" listener (without one, a lost connection crashes the process) and let node-redis reconnect: it subscribes again by itself, so do not pSubscribe() again on "ready" (that doubles every event). Presence entries are re-written in full on each refresh, so they come back after Redis lost them.',
       timeout: 15_000,
       async run(h) {
@@ -356,6 +383,10 @@ export default defineChecker({
       slug: "killed-instance",
       title:
         "when A is killed, its viewers leave B's presence within PRESENCE_TTL_MS plus one refresh",
+      nudge:
+        "Think about what takes a viewer out of the shared list when their instance dies without any chance to clean up.",
+      concept:
+        "A process killed with SIGKILL runs none of its cleanup code, so expiry is the only thing that can remove its viewers: entries carry the moment they expire, readers ignore expired ones, and only living instances keep theirs fresh.",
       hint: "Each instance refreshes its own entries (every PRESENCE_TTL_MS / 3, say) with a score of now + PRESENCE_TTL_MS, and reading skips members whose score has passed. An instance killed with SIGKILL cannot clean up, so expiry is the only thing that removes its viewers.",
       timeout: 12_000,
       async run(h) {

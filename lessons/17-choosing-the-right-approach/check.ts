@@ -180,12 +180,19 @@ async function expectChange(h: StepContext, run: ClientRun, via: Transport, ms: 
 }
 
 /** One fallback step: block some transports, expect the next one, and a change over it. */
-function fallbackStep(want: Transport, blocked: Transport[], hint: string) {
+function fallbackStep(
+  want: Transport,
+  blocked: Transport[],
+  levels: { nudge: string; concept: string },
+  hint: string,
+) {
   return {
     slug: `fallback-${want}`,
     title: blocked.length
       ? `connectRealTime() falls back to ${NAMES[want]} when ${listOf(blocked.map((t) => NAMES[t]))} ${blocked.length > 1 ? "fail" : "fails"}`
       : "connectRealTime() uses a WebSocket when everything works",
+    nudge: levels.nudge,
+    concept: levels.concept,
     hint,
     timeout: 8000,
     async run(h: StepContext) {
@@ -215,6 +222,10 @@ export default defineChecker({
       slug: "four-transports",
       title:
         "one new task is seen through short polling, long polling, SSE and a WebSocket at once",
+      nudge:
+        "Look at which transport the failure message says missed the change, and go back to the lesson where you built that one.",
+      concept:
+        "Every transport is fed by the same bus, so one change published once must reach a short poll, a held long poll, an SSE stream and a joined socket alike; that is what lets each viewer use whatever their network allows.",
       hint: "Nothing new to write here: your server from {{lesson:scaling-real-time}} should pass. If it does not, the message names the transport that missed the change; its own lesson has the details (short polling: {{lesson:short-polling}}, long polling: {{lesson:long-polling}}, SSE: {{lesson:building-an-sse-endpoint}} and {{lesson:event-types-and-ids}}, WebSocket: {{lesson:building-a-websocket-server}} and {{lesson:rooms-and-broadcasting}}).",
       timeout: 8000,
       async run(h) {
@@ -276,21 +287,45 @@ export default defineChecker({
     fallbackStep(
       "websocket",
       [],
+      {
+        nudge:
+          "Start in `src/client/connect-real-time.ts` with the first transport of the chain, and with what it does once its connection opens.",
+        concept:
+          "The WebSocket is the best transport, so the chain tries it first. A socket hears a board's events only after it joined that board, and the client tells the page which transport it settled on and turns every message into one common shape of change.",
+      },
       `In ${MODULE}, connectRealTime() must open options.WebSocket (or the global one) on <baseUrl as ws://…>/ws, send { type: "join", boardId } when it opens, call onTransport("websocket"), and pass every task event it receives to onChange.`,
     ),
     fallbackStep(
       "sse",
       ["websocket"],
+      {
+        nudge:
+          "Look at how your client decides that the WebSocket has failed, including the case where it neither errors nor opens.",
+        concept:
+          "A transport has failed when it reports an error before it opened, or has not opened within openTimeoutMs; the client then drops it and tries the next one, Server-Sent Events, whose named events carry the same news in another wrapping.",
+      },
       `When the WebSocket fails (an "error" or "close" before "open", or no "open" within openTimeoutMs), connectRealTime() must close it and open an EventSource on /boards/<boardId>/events; on its "open" call onTransport("sse"), and listen for task_created, task_moved and task_deleted.`,
     ),
     fallbackStep(
       "long-poll",
       ["websocket", "sse"],
+      {
+        nudge:
+          "Look at what your client does when the EventSource reports an error before it ever opened.",
+        concept:
+          "An event stream that never opened is a verdict on the network rather than a blip to wait out, so the chain moves on to long polling: a loop of ordinary requests that the server holds until something changes, which gets through almost any proxy.",
+      },
       `When the EventSource fails before it opens (an "error" first), close it and start long polling /boards/<boardId>/poll in a loop with options.fetch; call onTransport("long-poll") once a poll is under way, and pass each item of data to onChange.`,
     ),
     fallbackStep(
       "short-poll",
       ["websocket", "sse", "long-poll"],
+      {
+        nudge:
+          "Look at how your long-poll loop treats its very first failed request, and at everything `close()` has to stop.",
+        concept:
+          "When even a held request cannot get through, short polling still works everywhere: ask for what changed since the last answer, at a fixed interval. It cannot tell a new task from a moved one, and its timer runs until the connection is closed, so closing must stop it.",
+      },
       `When the first long poll fails (a network error or a status other than 2xx), fall back to asking /boards/<boardId>/updates?since=<timestamp> every pollIntervalMs, calling onTransport("short-poll") after the first answer and onChange({ type: "task_changed", task }) for each task it returns; close() must stop the timer.`,
     ),
     ...quizSteps(loadQuiz(new URL("./quiz.json", import.meta.url))),

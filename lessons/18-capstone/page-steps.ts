@@ -78,6 +78,10 @@ export const pageSteps: Step[] = [
   {
     slug: "page-served",
     title: "the server serves the board page (text/html) and its script (text/javascript)",
+    nudge:
+      "Look at `src/routes/pages.ts`, and ask for /board.html and /board.js with curl to see the status and Content-Type that come back.",
+    concept:
+      "The board page is now served by your own server, and the browser goes by the Content-Type header: it runs a module script only when it is labelled as JavaScript. Answering a few fixed files, rather than any path asked for, also keeps the rest of your project private.",
     hint: "In src/routes/pages.ts, answer GET /board.html (and GET /) with public/board.html as text/html; charset=utf-8, and GET /board.js with public/board.js as text/javascript; charset=utf-8; then add ...pageRoutes to the handlers in src/app.ts.",
     async run(h) {
       const tried: string[] = [];
@@ -121,6 +125,10 @@ export const pageSteps: Step[] = [
     slug: "browser-live",
     title:
       "in Chromium, the page shows a task created, moved and deleted through B, without a reload",
+    nudge:
+      "Look at `connectEvents()` in `public/board.js`: what it listens to, and what it does with each event that arrives.",
+    concept:
+      "The page takes its tasks only from the event stream: each named task event changes the page's own copy of the board, which it then redraws, so other people's changes appear in place without a reload.",
     hint: "In public/board.js, connectEvents() opens an EventSource on /boards/<board>/events, calls loadBoard() on open, and hands task_created, task_moved and task_deleted to applyChange({ ...JSON.parse(e.data), type }). The browser's console lines above show script errors.",
     timeout: 12_000,
     async run(h) {
@@ -160,6 +168,10 @@ export const pageSteps: Step[] = [
   browserStep({
     slug: "browser-viewers",
     title: "a second page, Bob's, makes both pages list two viewers",
+    nudge:
+      "Look at what `src/ws-server.ts` decides when the upgrade comes from the board page itself.",
+    concept:
+      "Browsers send cookies with cross-site upgrades too, so the server refuses origins it does not know; but a page your own server served comes from the server's own address, and unless it is let through, the page never learns who else is watching.",
     hint: "The page's WebSocket must get through: in src/ws-server.ts, originAllowed() must also accept an Origin whose host equals the upgrade request's Host header (the page came from this server). The page's console lines above show a refused socket.",
     timeout: 10_000,
     async run(h) {
@@ -188,6 +200,10 @@ export const pageSteps: Step[] = [
     slug: "browser-reconnect",
     title:
       "after server A is killed and restarted, Alice's page reconnects and shows what changed meanwhile",
+    nudge:
+      "Look at what `public/board.js` does when its EventSource comes back after the server behind it was restarted.",
+    concept:
+      "A restarted server has lost its event buffer, its ids start again, and changes may have been written while nobody was listening, so Last-Event-ID cannot fill the gap; a page that fetches the whole board again whenever its stream opens is always back up to date.",
     hint: "In public/board.js, call loadBoard() every time the EventSource opens: it opens again after each reconnect, and a restarted server no longer has the events the page missed (its ids start again), so only a fresh load shows them.",
     timeout: 16_000,
     async run(h) {

@@ -47,6 +47,10 @@ export const scenarioSteps: Step[] = [
   {
     slug: "two-instances",
     title: "server B starts beside A, both with the same REDIS_URL",
+    nudge:
+      "Start a second instance by hand next to the first, with its own PORT and DATABASE_PATH and the same REDIS_URL, and read what it prints.",
+    concept:
+      "The capstone runs two copies of your server on one Redis, as in lesson 16; every later step relies on both instances starting side by side, each with its own port and database, and both reaching that Redis.",
     hint: "Nothing new for this step: both instances run your lesson 16 code with their own PORT and DATABASE_PATH. Run `npm run labs -- check 16` if it fails.",
     timeout: 15_000,
     async run(h) {
@@ -62,6 +66,10 @@ export const scenarioSteps: Step[] = [
     slug: "viewers",
     title:
       "Alice and Bob join board-1 on A, Carol board-2 on B: both instances list the same viewers",
+    nudge:
+      "Look at how your WebSocket server handles a join, and at where GET /boards/:boardId/presence gets its list.",
+    concept:
+      "Presence answers who is looking at a board right now, on any instance: the newcomer gets the whole list, the others on that board hear that someone arrived, and someone on another board is neither listed nor announced.",
     hint: "On join, add the user to the board's viewers (in Redis since lesson 16), answer the socket with { type: \"presence\", boardId, users }, and send user_joined to the board's other sockets on that instance. GET /boards/:boardId/presence reads the same list on either instance. `npm run labs -- check 15` and `check 16` go into the details.",
     timeout: 10_000,
     async run(h) {
@@ -112,6 +120,9 @@ export const scenarioSteps: Step[] = [
   {
     slug: "typing",
     title: "Alice's typing reaches Bob, not Alice herself, not Carol on board-2",
+    nudge: "Look at which sockets your typing and stop_typing handling sends its notice to.",
+    concept:
+      "Typing notices are passing signals meant for the other people on the same board: they are never stored, never echoed back to the sender, who already knows, and never leave the board's room.",
     hint: 'On "typing" and "stop_typing", send { type: "user_typing" | "user_stopped_typing", boardId, userId, name } to the other sockets in the board\'s room, never back to the sender\'s socket (lesson 15).',
     timeout: 6000,
     async run(h) {
@@ -161,6 +172,10 @@ export const scenarioSteps: Step[] = [
     slug: "changes-everywhere",
     title:
       "create, move and delete reach every board-1 client once, over WebSocket, SSE and polling",
+    nudge:
+      "Follow one change from its route through the bus and Redis to each kind of client, counting how often each one hears it and on which board.",
+    concept:
+      "A change is published once, and each instance hands it once to every listener of that board, whatever the transport. Because every transport reads the same events and the same table, they all agree on what happened and in what order.",
     hint: "Each mutation publishes one event; every instance delivers it once to its SSE streams, rooms and long polls. If a client got an event twice, the publishing instance delivers both locally and from Redis; if board-2 got it, an event lost its boardId.",
     timeout: 15_000,
     async run(h) {
@@ -309,6 +324,10 @@ export const scenarioSteps: Step[] = [
     slug: "sse-resume",
     title:
       "Bob's stream on A reconnects with Last-Event-ID and gets exactly what he missed, then live events",
+    nudge:
+      "Look at your SSE endpoint's buffer of past events and at what it does with the Last-Event-ID a reconnecting stream sends.",
+    concept:
+      "Event ids let a dropped stream say where it stopped, so the server can fill exactly the gap: nothing missed is lost, nothing already seen comes again, and the replay comes before live events. Events that arrived through Redis belong to that history like any other.",
     hint: "The instance that issued the ids replays from its buffer: every event with an id above Last-Event-ID, in order, before live ones, and nothing at or below it. Events that came from the other instance through Redis get this instance's ids like any other.",
     timeout: 10_000,
     async run(h) {
@@ -388,6 +407,10 @@ export const scenarioSteps: Step[] = [
   {
     slug: "viewer-leaves",
     title: "when Bob's socket closes, Alice hears user_left and both instances stop listing him",
+    nudge:
+      "Look at what your WebSocket server does when a socket closes, both for the board's room and for the shared list of viewers.",
+    concept:
+      "Leaving is the other half of presence: when a user's last connection to a board goes away, they must drop out of the list every instance reads, and the people still on the board should hear that they left.",
     hint: "On close, remove the socket's presence; when it was the user's last socket on the board, take them out of the shared list and send user_left { boardId, userId, name } to the board's remaining sockets.",
     timeout: 6000,
     async run(h) {

@@ -34,6 +34,9 @@ export interface HarnessEvents {
 export const START_STEP = {
   slug: "server-starts",
   title: "Your server starts and listens on PORT",
+  nudge: "Look at how `src/server.ts` starts listening, and on which port.",
+  concept:
+    "The checker runs your server as a separate process and waits for it to answer on the port it passes through PORT; a server that crashes while starting, or listens on another port, cannot be reached by any step.",
   hint: "Start the server with serve({ fetch: app.fetch, port }) in src/server.ts, reading the port from process.env.PORT (default 3000). Run `npm run dev` in your workspace to see the error yourself.",
 };
 

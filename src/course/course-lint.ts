@@ -177,6 +177,24 @@ function currentBlock(s: Scanned): string[] | undefined {
 const norm = (lines: string[]) => lines.map((l) => l.trimEnd());
 
 /**
+ * Steps whose hint has no levels: every step but a knowledge check's gives a
+ * `nudge` (where to look) and a `concept` (the idea) before its `hint`, so that
+ * `labs hint` can tell a little more each time it is asked.
+ */
+export function hintLevelProblems(
+  checker: LessonChecker,
+  quizSlugs: ReadonlySet<string>,
+): string[] {
+  return checker.steps
+    .filter((step) => !quizSlugs.has(step.slug))
+    .filter((step) => !step.nudge?.trim() || !step.concept?.trim())
+    .map(
+      (step) =>
+        `step ${step.slug} has no ${!step.nudge?.trim() ? "nudge" : "concept"} (hint levels: nudge, concept, hint; see AUTHORING.md)`,
+    );
+}
+
+/**
  * Problems with the step list of `lesson.md`: missing, broken markers, or out of
  * date with `checker`. Pass the checker as written (`importChecker`), not the
  * copy `loadChecker` returns with its `{{lesson:…}}` references rendered.

@@ -100,7 +100,7 @@ export function courseOf(lesson: Lesson): Course {
 
 /**
  * Imports and validates a lesson's checker. The steps come back as copies whose
- * titles and hints have their `{{lesson:slug}}` references rendered.
+ * titles and hints (every level) have their `{{lesson:slug}}` references rendered.
  */
 export async function loadChecker(lesson: Lesson, course?: Course): Promise<LessonChecker> {
   if (!existsSync(lesson.checkFile)) {
@@ -125,7 +125,13 @@ export async function loadChecker(lesson: Lesson, course?: Course): Promise<Less
   const render = (text: string) => renderLessonRefs(text, refs, { file: lesson.checkFile });
   return {
     ...checker!,
-    steps: checker!.steps.map((s) => ({ ...s, title: render(s.title), hint: render(s.hint) })),
+    steps: checker!.steps.map((s) => ({
+      ...s,
+      title: render(s.title),
+      hint: render(s.hint),
+      ...(s.nudge !== undefined ? { nudge: render(s.nudge) } : {}),
+      ...(s.concept !== undefined ? { concept: render(s.concept) } : {}),
+    })),
   };
 }
 

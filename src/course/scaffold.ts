@@ -42,6 +42,8 @@ export default defineChecker({
     {
       slug: "health",
       title: "GET /health answers 200",
+      nudge: "Replace: where to look, in one sentence, without the fix.",
+      concept: "Replace: the idea this step is about and why it matters, without code.",
       hint: "Replace this example step with the lesson's first check; say which file and function to look at.",
       run: async (h) => {
         const res = await h.http.get("/health");

@@ -2,11 +2,13 @@ import { existsSync, readdirSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
+import { findQuiz } from "../quiz/lesson-quiz.ts";
 import type { Out } from "../report/pretty.ts";
 import { createStyle } from "../report/style.ts";
 import { carryOver } from "./carry-over.ts";
 import {
   failsAtProblems,
+  hintLevelProblems,
   importChecker,
   skeletonProblems,
   starterEditProblems,
@@ -163,6 +165,9 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
       const checker = await importChecker(lesson);
       problems.push(...stepsSectionProblems(lesson, checker));
       problems.push(...failsAtProblems(lesson, checker, fixtures));
+      const quiz = findQuiz(lesson.dir, courseOf(lesson));
+      const quizSlugs = new Set(["answers-file", ...(quiz?.questions.map((q) => q.id) ?? [])]);
+      problems.push(...hintLevelProblems(checker, quizSlugs));
     } catch (error) {
       problems.push(
         `checker: ${(error as Error).message} ${((error as { details?: string[] }).details ?? []).join("; ")}`,

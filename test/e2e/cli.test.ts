@@ -110,9 +110,21 @@ describe("the labs CLI", () => {
     const failed = await runCli(["check", "short-polling", "--workspace", ws]);
     expect(failed.code).toBe(1);
     const failing = /FAIL (.+) \(\d+ ms\)/.exec(failed.stdout)![1]!;
+    const nearSolution = /\n {4}Hint: (.+)\n/.exec(failed.stdout)![1]!;
+    const labels = (text: string) => text.match(/^Hint[^\n:]*:/gm) ?? [];
     const hint = await runCli(["hint", "short-polling", "--workspace", ws]);
     expect(hint.stdout).toContain(`"${failing}" failed last time`);
-    expect(hint.stdout.match(/Hint:/g)).toHaveLength(1);
+    expect(labels(hint.stdout)).toHaveLength(1);
+    // one more level each time it is asked, ending with the near-solution the check printed
+    const levels = Number(/^Hint 1 of (\d+)/m.exec(hint.stdout)?.[1] ?? 1);
+    let latest = hint;
+    for (let n = 2; n <= levels; n++) {
+      latest = await runCli(["hint", "short-polling", "--workspace", ws]);
+      expect(labels(latest.stdout)).toHaveLength(n);
+    }
+    expect(latest.stdout).toContain(nearSolution);
+    const again = await runCli(["hint", "short-polling", "--workspace", ws]);
+    expect(labels(again.stdout)).toHaveLength(levels);
     const all = await runCli(["hint", "short-polling", "--all", "--workspace", ws]);
     expect(all.stdout.match(/^\d+\. /gm)!.length).toBeGreaterThan(3);
 
@@ -290,7 +302,7 @@ describe("watch mode (npm run lesson short-polling), without a terminal", () => 
       let at = await cli.waitFor(new RegExp(`Lesson ${lesson3.number}: step \\d+ of \\d+ failed`));
       await cli.waitFor(/Type h, r, l or q and press Enter/, 10_000, at);
       cli.send("h");
-      at = await cli.waitFor(/Hint \(/, 5000, at);
+      at = await cli.waitFor(/Hint 1 of 3, where to look:/, 5000, at);
       for (const f of readdirSync(join(lesson3.solutionDir, "src"), {
         recursive: true,
       }) as string[]) {

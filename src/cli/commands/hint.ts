@@ -1,7 +1,10 @@
 import { START_STEP } from "../../checks/harness.ts";
 import type { LessonResult } from "../../checks/results.ts";
-import { loadChecker } from "../../course/manifest.ts";
+import type { Step } from "../../checks/types.ts";
+import { type HintLevel, hintLevels, nextHintLevel } from "../../course/hint-levels.ts";
+import { type Lesson, loadChecker } from "../../course/manifest.ts";
 import { readLastResult } from "../../course/progress.ts";
+import type { Style } from "../../report/style.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
 import { lessonArg, styleOf, workspaceOf } from "../shared.ts";
@@ -25,15 +28,9 @@ export async function hintCommand(p: Parsed, io: CliIO): Promise<number> {
     });
     return EXIT.ok;
   }
-  const last = readLastResult<LessonResult>(workspaceOf(p, io), lesson);
-  const failing = last?.steps.find((x) => x.status === "fail" || x.status === "error");
-  if (failing) {
-    const n = last!.steps.indexOf(failing) + 1;
-    io.stdout.write(
-      `${s.bold(`Lesson ${lesson.number}, step ${n} of ${last!.steps.length}: "${failing.title}"`)} failed last time:\n  ${failing.message ?? ""}\n\n${s.yellow("Hint:")} ${failing.hint}\n`,
-    );
-    return EXIT.ok;
-  }
+  const ws = workspaceOf(p, io);
+  const last = readLastResult<LessonResult>(ws, lesson);
+  if (await writeNextHint(io, s, { lesson, workspace: ws, steps, result: last })) return EXIT.ok;
   if (last?.status === "pass") {
     io.stdout.write(
       `${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)} passed last time. What it checked:\n`,
@@ -47,7 +44,59 @@ export async function hintCommand(p: Parsed, io: CliIO): Promise<number> {
   io.stdout.write(
     `${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)}: no check has run in this workspace yet, so there is no step you are stuck on.\n` +
       `Run \`npm run labs -- check ${lesson.number}\` (or \`npm run lesson ${lesson.number}\`), then ask again.\n\n` +
-      `${s.yellow("The first step:")} ${first.title}\n  ${first.hint}\n`,
+      `${s.yellow("The first step:")} ${first.title}\n  ${first.nudge ?? first.hint}\n`,
   );
   return EXIT.ok;
+}
+
+/**
+ * Writes the failing step of `result` and its hint, one level more than last
+ * time (the levels shown are kept in the workspace); false when nothing failed.
+ * `labs hint` and the `h` key of watch mode both use it.
+ */
+export async function writeNextHint(
+  io: CliIO,
+  s: Style,
+  at: {
+    lesson: Lesson;
+    workspace: string;
+    steps: Pick<Step, "slug" | "hint" | "nudge" | "concept">[];
+    result?: LessonResult;
+  },
+): Promise<boolean> {
+  const { lesson, result } = at;
+  const failing = result?.steps.find((x) => x.status === "fail" || x.status === "error");
+  if (!result || !failing) return false;
+  const n = result.steps.indexOf(failing) + 1;
+  const levels = hintLevels(
+    at.steps.find((x) => x.slug === failing.slug),
+    failing,
+  );
+  const level = await nextHintLevel(at.workspace, lesson.slug, failing.slug, levels.length);
+  io.stdout.write(
+    `${s.bold(`Lesson ${lesson.number}, step ${n} of ${result.steps.length}: "${failing.title}"`)} failed last time:\n  ${failing.message ?? ""}\n\n`,
+  );
+  io.stdout.write(formatLevels(levels, level, s));
+  if (level < levels.length) {
+    io.stdout.write(
+      s.dim(
+        `\nAsk again for hint ${level + 1} of ${levels.length} (npm run labs -- hint ${lesson.number}, or h while watching).\n`,
+      ),
+    );
+  }
+  return true;
+}
+
+/** The first `level` hint levels, numbered and labelled. */
+export function formatLevels(levels: HintLevel[], level: number, s: Style): string {
+  return levels
+    .slice(0, level)
+    .map((l, i) => {
+      const tag =
+        levels.length > 1
+          ? `Hint ${i + 1} of ${levels.length}, ${l.label.toLowerCase()}:`
+          : "Hint:";
+      return `${s.yellow(tag)} ${l.text}\n`;
+    })
+    .join("");
 }

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { START_STEP } from "../../checks/harness.ts";
 import type { LessonResult } from "../../checks/results.ts";
 import { type LaidResult, layLesson } from "../../course/carry-over.ts";
 import { renderLessonRefs } from "../../course/lesson-refs.ts";
-import { type Course, isAvailable, type Lesson } from "../../course/manifest.ts";
+import { type Course, isAvailable, type Lesson, loadChecker } from "../../course/manifest.ts";
 import { progressFile, readProgress, writeProgress } from "../../course/progress.ts";
 import { checkLesson, checkLessons } from "../../course/run-lessons.ts";
 import { adoptedMessage, adoptLegacyAnswers, answersRelPath } from "../../quiz/answers-file.ts";
@@ -18,6 +19,7 @@ import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
 import { recordCheck } from "../record.ts";
 import { lessonArg, requireModules, styleOf, workspaceOf } from "../shared.ts";
+import { writeNextHint } from "./hint.ts";
 
 /** `labs lesson <n>`: shows the lesson, prepares the workspace, checks, then re-checks on every save. */
 export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
@@ -110,12 +112,13 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
         showLesson();
         footer();
       } else if (k === "hint") {
-        const failing = last?.steps.find((x) => x.status === "fail" || x.status === "error");
-        io.stdout.write(
-          failing
-            ? `\n${s.yellow("Hint")} (${failing.title}): ${failing.hint}\n`
-            : `\n${s.dim("Nothing has failed; no hint needed.")}\n`,
-        );
+        void (async () => {
+          const checker = await loadChecker(lesson, course);
+          const steps = checker.server === false ? checker.steps : [START_STEP, ...checker.steps];
+          io.stdout.write("\n");
+          const shown = await writeNextHint(io, s, { lesson, workspace: ws, steps, result: last });
+          if (!shown) io.stdout.write(`${s.dim("Nothing has failed; no hint needed.")}\n`);
+        })();
       }
     },
   });
