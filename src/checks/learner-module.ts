@@ -5,7 +5,7 @@ import { isBuiltin } from "node:module";
 import { basename, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
-import { RUNNER_ROOT } from "../runner/build.ts";
+import { READ_AS_NODE_ESM, RUNNER_ROOT } from "../runner/build.ts";
 import type { ModuleHost } from "../runner/module-host.ts";
 
 import { check, fail } from "./assert.ts";
@@ -55,15 +55,9 @@ export async function analyseModule(
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
     result = await esbuild.build({
+      ...READ_AS_NODE_ESM,
       entryPoints: [entry],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      write: false,
       metafile: true,
-      logLevel: "silent",
       absWorkingDir: workspace,
     });
   } catch (error) {
@@ -98,16 +92,7 @@ export async function bundleKit(kit: URL): Promise<string> {
   const { mtimeMs } = statSync(source);
   const known = kits.get(source);
   if (known && known.mtimeMs === mtimeMs) return known.url;
-  const result = await esbuild.build({
-    entryPoints: [source],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    write: false,
-    logLevel: "silent",
-  });
+  const result = await esbuild.build({ ...READ_AS_NODE_ESM, entryPoints: [source] });
   const text = result.outputFiles[0]!.text;
   const hash = createHash("sha256").update(text).digest("hex").slice(0, 12);
   const dir = join(RUNNER_ROOT, ".labs", "kits");

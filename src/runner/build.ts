@@ -12,6 +12,21 @@ import { WarmPool } from "./warm-pool.ts";
 /** Node flags of every learner process: readable stack traces, and a heap cap so a runaway allocation ends in a clear crash. */
 export const NODE_ARGS = ["--enable-source-maps", "--max-old-space-size=768"];
 
+/**
+ * How every esbuild call of the runner reads code: for Node 20, as ES modules,
+ * packages left to node, no output written, errors returned rather than logged.
+ * Bundling without output is how the runner learns what a module takes in.
+ */
+export const READ_AS_NODE_ESM = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  write: false,
+  logLevel: "silent",
+} as const satisfies esbuild.BuildOptions;
+
 /** The root of the runner's own installation (holds node_modules). */
 export const RUNNER_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -337,15 +352,9 @@ class EsbuildBuilder implements ServerBuilder {
   private async importGraph(): Promise<Set<string>> {
     const roots = [...this.roots].filter((f) => existsSync(join(this.workspace, f)));
     const result = await esbuild.build({
+      ...READ_AS_NODE_ESM,
       entryPoints: roots.map((f) => join(this.workspace, f)),
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      write: false,
       metafile: true,
-      logLevel: "silent",
       absWorkingDir: this.workspace,
       outdir: this.treeDir,
     });
