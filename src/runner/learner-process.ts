@@ -1,5 +1,4 @@
 import type { ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
@@ -10,7 +9,7 @@ import { OutputCapture } from "./output-capture.ts";
 import { canConnect } from "./ports.ts";
 import { listeningPorts, pidsWithEnv } from "./procfs.ts";
 import { signalOfStatus } from "./sandbox.ts";
-import { spawnLearner } from "./spawn-learner.ts";
+import { killGroup, killLearnerNow, reapLearner, spawnLearner } from "./spawn-learner.ts";
 import { entryUrl } from "./warm-pool.ts";
 
 /** How one learner process is started and bounded. */
@@ -79,7 +78,7 @@ export class LearnerProcess {
   private child?: ChildProcess;
   private exitInfo?: ExitInfo;
   private exitPromise?: Promise<ExitInfo>;
-  private marker: string = randomUUID();
+  private marker = "";
   private stopping = false;
   private cage?: Cage;
   private sandboxed = false;
@@ -236,12 +235,12 @@ export class LearnerProcess {
     }
     this.stopping = true;
     if (this.alive) {
-      signalGroup(this.pid, "SIGTERM");
+      killGroup(this.pid, "SIGTERM");
       const exited = await Promise.race([
         this.exited().then(() => true),
         new Promise<boolean>((r) => setTimeout(() => r(false), grace)),
       ]);
-      if (!exited) signalGroup(this.pid, "SIGKILL");
+      if (!exited) killGroup(this.pid);
     }
     await this.exited();
     await this.reap();
@@ -252,42 +251,18 @@ export class LearnerProcess {
   async kill(): Promise<void> {
     if (!this.child) return;
     this.stopping = true;
-    if (this.alive) signalGroup(this.pid, "SIGKILL");
+    if (this.alive) killGroup(this.pid);
     await this.exited();
     await this.reap();
   }
 
   /** SIGKILL to the group and the cage, synchronously (used on the runner's own exit). */
   killNow(): void {
-    signalGroup(this.pid, "SIGKILL");
-    for (const pid of this.cage?.pids() ?? []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }
+    killLearnerNow(this.pid, this.cage);
   }
 
   private async reap(): Promise<void> {
-    await this.cage?.remove();
+    await reapLearner(this.pid, this.cage, this.marker);
     this.cage = undefined;
-    signalGroup(this.pid, "SIGKILL");
-    for (const pid of pidsWithEnv(RUN_MARKER, this.marker)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  if (pid <= 0) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is already gone
   }
 }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Transcript } from "../checks/transcript.ts";
@@ -6,10 +7,8 @@ import type { ModuleCommand } from "./build.ts";
 import type { Cage } from "./cage.ts";
 import { baseEnv } from "./environment.ts";
 import { describeExit, type ExitInfo, statusOf } from "./learner-process.ts";
-import { RUN_MARKER } from "./marker.ts";
 import { OutputCapture } from "./output-capture.ts";
-import { pidsWithEnv } from "./procfs.ts";
-import { killGroup, spawnLearner } from "./spawn-learner.ts";
+import { killLearnerNow, reapLearner, spawnLearner } from "./spawn-learner.ts";
 
 /** The script the module's process runs (plain JavaScript, in the runner's installation). */
 const HOST_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "child", "module-host.mjs");
@@ -167,7 +166,7 @@ export class ModuleHost {
   private readonly remotes = new Map<number, Remote>();
   private nextId = 1;
   private messages = 0;
-  private child?: import("node:child_process").ChildProcess;
+  private child?: ChildProcess;
   private cage?: Cage;
   private marker = "";
   private sandboxed = false;
@@ -497,14 +496,7 @@ export class ModuleHost {
 
   /** SIGKILL to the process group and the cage, at once. */
   killNow(): void {
-    killGroup(this.child?.pid);
-    for (const pid of this.cage?.pids() ?? []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }
+    killLearnerNow(this.child?.pid, this.cage);
   }
 
   /** Ends the process and everything it started. */
@@ -513,15 +505,8 @@ export class ModuleHost {
     this.breakWith(new LearnerError("MODULE_FAILED", "The check stopped the module's process."));
     if (this.child && this.alive) this.killNow();
     await this.exitPromise;
-    await this.cage?.remove();
+    await reapLearner(this.child?.pid, this.cage, this.marker);
     this.cage = undefined;
-    for (const pid of this.marker ? pidsWithEnv(RUN_MARKER, this.marker) : []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }
     await this.output.flush();
     live.delete(this);
   }

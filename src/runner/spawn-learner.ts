@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { Cage } from "./cage.ts";
 import { RUN_MARKER } from "./marker.ts";
+import { pidsWithEnv } from "./procfs.ts";
 import { sandboxed } from "./sandbox.ts";
 
 /** A freshly spawned learner process, with what the runner needs to bound and reap it. */
@@ -50,4 +51,32 @@ export function killGroup(pid: number | undefined, signal: NodeJS.Signals = "SIG
   } catch {
     // the group is already gone
   }
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+}
+
+/** SIGKILL to a learner process's group and to everything in its cage, synchronously. */
+export function killLearnerNow(pid: number | undefined, cage?: Cage): void {
+  killGroup(pid);
+  for (const p of cage?.pids() ?? []) killPid(p);
+}
+
+/**
+ * After a learner process has ended: empties and removes its cage, and kills
+ * whatever still carries its run marker (a child that left the group).
+ */
+export async function reapLearner(
+  pid: number | undefined,
+  cage: Cage | undefined,
+  marker: string,
+): Promise<void> {
+  await cage?.remove();
+  killGroup(pid);
+  if (marker) for (const p of pidsWithEnv(RUN_MARKER, marker)) killPid(p);
 }

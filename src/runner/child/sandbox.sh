@@ -13,7 +13,7 @@ nl='
 if [ "${1:-}" != "--inside" ]; then
   IFS=$nl
   for file in ${LABS_SB_PROCS:-}; do
-    echo $$ > "$file" || { echo "realtime-labs sandbox: cannot join $file" >&2; exit 125; }
+    echo $$ > "$file" || { echo "realtime-labs sandbox: cannot join $file (run with LABS_NO_CAGE=1 to go without the cgroup cage)" >&2; exit 125; }
   done
   # shellcheck disable=SC2086 # one flag per line
   exec unshare ${LABS_SB_UNSHARE:-} -- /bin/sh "$0" --inside "$@"
@@ -21,11 +21,11 @@ fi
 shift
 IFS=$nl
 for path in ${LABS_SB_RO:-}; do
-  mount --bind -o ro "$path" "$path" || { echo "realtime-labs sandbox: cannot make $path read-only" >&2; exit 125; }
+  mount --bind -o ro "$path" "$path" || { echo "realtime-labs sandbox: cannot make $path read-only (run with LABS_NO_SANDBOX=1 to go without the sandbox)" >&2; exit 125; }
 done
 for path in ${LABS_SB_RW:-}; do
   { mount --bind "$path" "$path" && mount -o remount,bind,rw "$path" "$path"; } ||
-    { echo "realtime-labs sandbox: cannot make $path writable" >&2; exit 125; }
+    { echo "realtime-labs sandbox: cannot make $path writable (run with LABS_NO_SANDBOX=1 to go without the sandbox)" >&2; exit 125; }
 done
 unset IFS LABS_SB_PROCS LABS_SB_RO LABS_SB_RW LABS_SB_UNSHARE
 "$@"
