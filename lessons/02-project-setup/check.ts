@@ -9,6 +9,7 @@ import {
   withDatabase,
 } from "../../src/checks/taskboard.ts";
 import { defineChecker, type StepContext } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 interface Column {
   name: string;
@@ -408,6 +409,7 @@ export default defineChecker({
         h.log.pass("second DELETE → 404");
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });
 

@@ -13,6 +13,7 @@ import {
   withDatabase,
 } from "../../src/checks/taskboard.ts";
 import { defineChecker, type StepContext } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 const FUTURE = "2099-01-01T00:00:00.000Z";
 const PAST = "2000-01-01T00:00:00.000Z";
@@ -262,5 +263,6 @@ export default defineChecker({
         h.log.pass("unknown board → 200 with data []");
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

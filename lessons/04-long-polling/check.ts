@@ -1,4 +1,5 @@
 import { check, checkStatus, fail, show } from "../../src/checks/assert.ts";
+import { exportedFunction, kit } from "../../src/checks/learner-module.ts";
 import {
   changeList,
   checkIsoTimestamp,
@@ -15,12 +16,21 @@ import {
   taskIdOf,
 } from "../../src/checks/taskboard.ts";
 import { defineChecker, type StepContext } from "../../src/checks/types.ts";
+import { waitUntil } from "../../src/checks/wait.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 /** The long-poll timeout the server gets in this lab (ms). */
 const TIMEOUT = 1500;
 /** How soon after the mutation's response a held poll must answer (ms). */
 const RELEASE_WITHIN = 200;
 const POLL = "/boards/board-1/poll";
+const LONG_POLL_MODULE = "src/long-poll.ts";
+const KIT = new URL("./kit.ts", import.meta.url);
+/** How many abandoned waits the timer step starts, and when their clients leave (ms). */
+const ABANDONED = 20;
+const LEAVE_AFTER = 600;
+/** How long after the abort every timer must be gone (ms). */
+const CLEARED_WITHIN = 50;
 
 /**
  * Waits until `poll` answers, at most RELEASE_WITHIN ms after `changedAt`, then checks it
@@ -241,5 +251,67 @@ export default defineChecker({
         h.log.pass(`a new poll was released by the delete (${delay2} ms)`);
       },
     },
+    {
+      slug: "abandoned-timers-cleared",
+      title: "an abandoned poll clears its timer at once instead of leaving it to run out",
+      nudge:
+        "Look at what `waitForUpdate()` in src/long-poll.ts does with the waiter's timer when the signal fires `abort`.",
+      concept:
+        "A request whose client has gone can never be answered, so what it holds should go the moment the client leaves. Otherwise dead waiters pile up, each holding a timer and a closure, until their timeouts run out: on a busy board that is thousands of timers for nobody.",
+      hint: 'The lesson says of an abandoned poll: "Clear the timer and remove this waiter, and only this one." In waitForUpdate(), listen for "abort" on the signal and call the same settle() as the two other ways out: clearTimeout(timer), remove the waiter, remove the abort listener.',
+      timeout: 8000,
+      async run(h) {
+        const mod = await h.loadModule(LONG_POLL_MODULE, {
+          name: "your long-poll module",
+          kit: KIT,
+        });
+        const wait = exportedFunction(
+          mod,
+          "waitForUpdate",
+          "export function waitForUpdate(boardId, signal) { … }",
+        );
+        const made: number[] = [];
+        let after: number | undefined;
+        const timersOf = (data: unknown) => {
+          const d = data as { group?: unknown; timers?: unknown } | undefined;
+          return d?.group === "gone" && typeof d.timers === "number" ? d.timers : undefined;
+        };
+        mod.host.on("made", (data) => {
+          const n = timersOf(data);
+          if (n !== undefined) made.push(n);
+        });
+        mod.host.on("aborted", (data) => {
+          after = timersOf(data) ?? after;
+        });
+        const signal = () =>
+          kit("signal", { group: "gone", afterMs: LEAVE_AFTER, settleMs: CLEARED_WITHIN });
+        for (let i = 0; i < ABANDONED; i++) await wait.start("board-1", signal());
+        h.log.info(
+          `called waitForUpdate("board-1", signal) ${ABANDONED} times in your module's own process; every signal fires "abort" ${LEAVE_AFTER} ms after the first call, as clients closing their tabs`,
+        );
+        const reported = await waitUntil(
+          () => after !== undefined && made.length === ABANDONED,
+          LEAVE_AFTER + 2000,
+        );
+        check(reported, "The module's process did not report its timers after the abort.", {
+          expected: `a report ${CLEARED_WITHIN} ms after the signals fired`,
+          received: "nothing (is the process busy?)",
+        });
+        const before = made[0]!;
+        const started = made.at(-1)! - before;
+        check(
+          after! <= before,
+          `${after! - before} timers were still running ${CLEARED_WITHIN} ms after the clients of ${ABANDONED} abandoned polls went away.`,
+          {
+            expected: `each abandoned waiter's timer cleared on "abort" (${before} timers running before the polls, no more after)`,
+            received: `${after} timers running (the first ${ABANDONED - 1} waits had started ${started})`,
+          },
+        );
+        h.log.pass(
+          `the waits started ${started}+ timers; ${CLEARED_WITHIN} ms after the abort none was left`,
+        );
+      },
+    },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -10,6 +10,7 @@ import {
   waitUntil,
 } from "../../src/checks/sse-steps.ts";
 import { defineChecker } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 /** The reconnection delay the server is given in this lab; `retry:` must repeat it. */
 const RETRY_MS = 2500;
@@ -134,5 +135,6 @@ export default defineChecker({
         h.log.pass("after the clients left, the server still answers and greets a new stream");
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -20,6 +20,7 @@ import {
 } from "../../src/checks/taskboard.ts";
 import type { SseClient, StepContext } from "../../src/checks/types.ts";
 import { defineChecker } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 const BOARD_1 = "/boards/board-1/events";
 const BOARD_2 = "/boards/board-2/events";
@@ -246,5 +247,6 @@ export default defineChecker({
         h.log.pass(`a new stream is greeted and gets a change after ${delay} ms`);
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -21,6 +21,7 @@ import {
 } from "../../src/checks/taskboard.ts";
 import type { SseClient, SseEvent, StepContext } from "../../src/checks/types.ts";
 import { defineChecker } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 const BOARD_1 = "/boards/board-1/events";
 const BOARD_2 = "/boards/board-2/events";
@@ -496,5 +497,6 @@ export default defineChecker({
         es.close();
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -12,6 +12,7 @@ import {
 } from "../../src/checks/sse-steps.ts";
 import type { SseClient, StepContext } from "../../src/checks/types.ts";
 import { defineChecker } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 const BOARD_1 = "/boards/board-1/events";
 const BOARD_2 = "/boards/board-2/events";
@@ -239,5 +240,6 @@ export default defineChecker({
         h.log.pass(`the server answers in ${ms} ms and counts a new stream as 1`);
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -11,6 +11,7 @@ import {
   randomKey,
   rawUpgrade,
 } from "../../src/checks/ws-steps.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 /** Where the hand-made handshake lives (the `ws` server of building-a-websocket-server takes `/ws`). */
 const PATH = "/ws-raw";
@@ -164,5 +165,6 @@ export default defineChecker({
         ws.terminate();
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -11,6 +11,7 @@ import {
   sessionCookie,
   upgradeRequest,
 } from "../../src/checks/ws-steps.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 /** The limit the lesson sets (maxPayload: 64 KiB). */
 const MAX_PAYLOAD = 64 * 1024;
@@ -298,5 +299,6 @@ export default defineChecker({
         await checkHandMadeHandshake(h, "/ws-raw");
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

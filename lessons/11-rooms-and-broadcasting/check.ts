@@ -19,6 +19,7 @@ import {
   settleRoomSize,
   taskEvent,
 } from "../../src/checks/ws-steps.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 /** True for any task event (`task_created`, `task_moved`, `task_deleted`). */
 function isAnyTaskEvent(m: unknown): boolean {
@@ -355,5 +356,6 @@ export default defineChecker({
         await closeAll([observer]);
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -9,6 +9,7 @@ import {
 import { WsHandshakeRefused } from "../../src/checks/ws-client.ts";
 import { ALICE, errorMessage, ofType } from "../../src/checks/ws-steps.ts";
 import { CheckFailure } from "../../src/errors.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 /** Origins the server is told to trust in this lab (through ALLOWED_ORIGINS). */
 const TRUSTED = "http://localhost:5173";
@@ -390,5 +391,6 @@ export default defineChecker({
         }
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -9,6 +9,7 @@ import type { Logger } from "../../src/checks/transcript.ts";
 import { defineChecker, type StepContext, type WsClient } from "../../src/checks/types.ts";
 import { joinBoard, openSocket, sessionCookie, settleRoomSize } from "../../src/checks/ws-steps.ts";
 import { CheckFailure } from "../../src/errors.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 const CLIENT_MODULE = "src/client/reconnecting-socket.ts";
 /** Backoff settings the checker gives the learner's client. */
@@ -678,5 +679,6 @@ export default defineChecker({
         h.log.pass("a pending retry was cancelled by close()");
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

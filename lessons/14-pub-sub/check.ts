@@ -37,6 +37,7 @@ import {
 } from "../../src/checks/taskboard.ts";
 import type { SseClient, StepContext, WsClient } from "../../src/checks/types.ts";
 import { defineChecker } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 const BUS_FILE = "src/event-bus.ts";
 /** How many mutations the burst step makes (20 creates, 20 moves, 10 deletes). */
@@ -528,5 +529,6 @@ export default defineChecker({
         h.log.pass("the poll was answered with the new task");
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -12,6 +12,7 @@ import {
 import { isObject } from "../../src/checks/taskboard.ts";
 import type { StepContext, WsClient } from "../../src/checks/types.ts";
 import { defineChecker } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 const BOARD = "board-1";
 const ALICE = { userId: "user-alice", name: "Alice" };
@@ -369,5 +370,6 @@ export default defineChecker({
         peer.destroy();
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -1,5 +1,5 @@
 import { check, fail, show } from "../../src/checks/assert.ts";
-import { kit, Remote, RemoteError } from "../../src/checks/learner-module.ts";
+import { exportedFunction, kit, Remote, RemoteError } from "../../src/checks/learner-module.ts";
 import {
   joinAndSettle,
   openBoardStream,
@@ -21,8 +21,7 @@ import {
   taskIdOf,
 } from "../../src/checks/taskboard.ts";
 import { defineChecker, type StepContext } from "../../src/checks/types.ts";
-import { loadQuiz } from "../../src/quiz/format.ts";
-import { quizSteps } from "../../src/quiz/steps.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 import { freePort } from "../../src/runner/ports.ts";
 
 const MODULE = "src/client/connect-real-time.ts";
@@ -80,14 +79,10 @@ function closeOf(value: unknown): (() => Promise<unknown>) | undefined {
 async function startClient(h: StepContext, blocked: Transport[]): Promise<ClientRun> {
   const log = h.actor("client");
   const mod = await h.loadModule(MODULE, { name: "client", kit: KIT });
-  const connectRealTime = mod.exports.connectRealTime;
-  check(
-    connectRealTime instanceof Remote && connectRealTime.kind === "function",
-    `${MODULE} does not export connectRealTime().`,
-    {
-      expected: "export function connectRealTime(options: RealTimeOptions): RealTimeConnection",
-      received: `exports: ${Object.keys(mod.exports).join(", ") || "(none)"}`,
-    },
+  const connectRealTime = exportedFunction(
+    mod,
+    "connectRealTime",
+    "export function connectRealTime(options: RealTimeOptions): RealTimeConnection",
   );
   const cookie = await h.login("alice@example.com");
   const run: ClientRun = {
@@ -328,6 +323,6 @@ export default defineChecker({
       },
       `When the first long poll fails (a network error or a status other than 2xx), fall back to asking /boards/<boardId>/updates?since=<timestamp> every pollIntervalMs, calling onTransport("short-poll") after the first answer and onChange({ type: "task_changed", task }) for each task it returns; close() must stop the timer.`,
     ),
-    ...quizSteps(loadQuiz(new URL("./quiz.json", import.meta.url))),
+    ...lessonQuizSteps(import.meta.url),
   ],
 });

@@ -1,4 +1,5 @@
 import { defineChecker } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 import { pageSteps } from "./page-steps.ts";
 import { scenarioSteps } from "./scenario-steps.ts";
 
@@ -12,5 +13,5 @@ export default defineChecker({
   // Browsers reconnect an event stream after the server's `retry:`; keep it short for the restart step.
   env: { SSE_RETRY_MS: "1000" },
   budget: 30_000,
-  steps: [...scenarioSteps, ...pageSteps],
+  steps: [...scenarioSteps, ...pageSteps, ...lessonQuizSteps(import.meta.url)],
 });

@@ -226,6 +226,21 @@ export async function runChecker(opts: {
         result.transcript = transcript.excerpt(from, 40, {
           heartbeats: /ping|pong|heartbeat/i.test(`${step.slug} ${step.title}`),
         });
+        // replay lines for a second instance need both instances running by hand
+        const [first, ...others] = launcher?.servers ?? [];
+        for (const other of others) {
+          if (!result.transcript.includes(`localhost:${other.devPort}`)) continue;
+          result.details = [
+            ...(result.details ?? []),
+            `Replay lines with port ${other.devPort} talk to ${other.name}. To replay them, run yours as \`${first!.devCommand}\` and ${other.name} beside it as \`${other.devCommand}\`.`,
+          ];
+        }
+        // the hint levels go with the step's own hint (not with a failure's own advice)
+        const render = opts.render ?? ((text: string) => text);
+        if (result.hint === render(step.hint)) {
+          if (step.nudge) result.nudge = render(step.nudge);
+          if (step.concept) result.concept = render(step.concept);
+        }
         failed = result;
       }
       steps.push(result);

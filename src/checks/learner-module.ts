@@ -6,7 +6,7 @@ import { basename, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { READ_AS_NODE_ESM, RUNNER_ROOT } from "../runner/build.ts";
-import type { ModuleHost } from "../runner/module-host.ts";
+import { type ModuleHost, Remote } from "../runner/module-host.ts";
 
 import { check, fail } from "./assert.ts";
 
@@ -118,5 +118,22 @@ export type Kit = (ctx: {
   report(event: string, data?: unknown): void;
   // biome-ignore lint/suspicious/noExplicitAny: each factory declares the config it takes
 }) => Record<string, (config: any) => unknown>;
+
+/**
+ * The function `name` the learner's module exports, as a `Remote`; fails the step
+ * naming what it does export when there is none. `signature` shows what is expected.
+ */
+export function exportedFunction(mod: LearnerModule, name: string, signature: string): Remote {
+  const value = mod.exports[name];
+  check(
+    value instanceof Remote && value.kind === "function",
+    `${mod.file} does not export ${name}().`,
+    {
+      expected: signature,
+      received: `exports: ${Object.keys(mod.exports).join(", ") || "(none)"}`,
+    },
+  );
+  return value as Remote;
+}
 
 export { kit, Remote, RemoteError, thrower } from "../runner/module-host.ts";

@@ -8,7 +8,12 @@ export type LessonStatus = "pass" | "fail" | "error";
 export interface StepResult {
   slug: string;
   title: string;
+  /** The last hint level, the near-solution (or a failure's own advice). */
   hint: string;
+  /** For a failing step whose hint is its own: the first level (where to look). */
+  nudge?: string;
+  /** For a failing step whose hint is its own: the second level (the idea). */
+  concept?: string;
   status: StepStatus;
   durationMs: number;
   /** The failure in one sentence. */

@@ -3,6 +3,7 @@
  * a module the learner wrote, reading task events off SSE streams and WebSockets,
  * joining boards, reading presence, and cutting a run's servers off Redis.
  */
+
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { CheckFailure } from "../errors.ts";
@@ -10,6 +11,7 @@ import { connectionPorts } from "../runner/procfs.ts";
 import { check, fail, show } from "./assert.ts";
 import { isObject, type Json, pick } from "./taskboard.ts";
 import type { ServerHandle, SseClient, SseEvent, StepContext, WsClient } from "./types.ts";
+import { waitUntil } from "./wait.ts";
 
 /** The three task event types of the course. */
 export const TASK_EVENT_TYPES = ["task_created", "task_moved", "task_deleted"] as const;
@@ -93,16 +95,6 @@ export function wsReceiver(ws: WsClient): Receiver {
         return t ? [t] : [];
       }),
   };
-}
-
-/** Resolves once `cond()` is true, checking every 10 ms; false when `ms` pass first. */
-export async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return true;
 }
 
 /** The last few task events of a receiver, for failure messages. */
@@ -482,3 +474,5 @@ export async function interruptRedis(h: StepContext, downMs: number): Promise<"r
   }
   return "cut";
 }
+
+export { waitUntil };

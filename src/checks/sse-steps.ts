@@ -3,12 +3,14 @@
  * way a browser does, judging its headers and bytes, timing events against the change
  * that caused them, and reading `/admin/connections`.
  */
+
 import http from "node:http";
 import { CheckFailure } from "../errors.ts";
 import { check, checkStatus, fail, show } from "./assert.ts";
 import { describeBytes } from "./raw-http.ts";
 import { describesTask, isObject, type Json, pick } from "./taskboard.ts";
 import type { ServerHandle, SseClient, SseEvent, StepContext } from "./types.ts";
+import { waitUntil } from "./wait.ts";
 
 /** How soon after a change's HTTP response its event must arrive on a stream (ms). */
 export const PROMPT_MS = 200;
@@ -202,20 +204,6 @@ export function checkConnectedFrame(e: SseEvent, path: string): void {
     `The first event of GET ${path} is not the connected greeting.`,
     { expected: '{"type":"connected"}', received: show(data) },
   );
-}
-
-/** Waits until `condition()` holds, polling every `every` ms; true when it did within `ms`. */
-export async function waitUntil(
-  condition: () => boolean,
-  ms: number,
-  every = 10,
-): Promise<boolean> {
-  const until = performance.now() + ms;
-  while (!condition()) {
-    if (performance.now() >= until) return false;
-    await new Promise((r) => setTimeout(r, every));
-  }
-  return true;
 }
 
 /** What happened to a task, as one SSE event tells it (unnamed as in building-an-sse-endpoint, or named events). */
@@ -447,3 +435,5 @@ export async function pollConnections(
     await h.sleep(Math.min(every, ms - after));
   }
 }
+
+export { waitUntil };

@@ -324,6 +324,11 @@ export function skeletonProblems(lesson: Lesson): string[] {
       );
     });
   }
+  const quiz = join(lesson.dir, "quiz.json");
+  if (existsSync(quiz) && readFileSync(quiz, "utf8").includes('"Replace:'))
+    problems.push(
+      `${rel(root, quiz)}: still holds the \`labs new\` skeleton's placeholder question; write the lesson's own questions (and their answers in the solution's answers/${lesson.slug}.json)`,
+    );
   for (const dir of [lesson.starterDir, lesson.solutionDir]) {
     for (const file of walkFiles(dir)) {
       if (file.split(sep).at(-1)!.toLowerCase() !== "todo.md") continue;

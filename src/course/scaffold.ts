@@ -36,6 +36,7 @@ The concept, in your own words.
 
 const CHECK_TEMPLATE = `import { checkStatus } from "../../src/checks/assert.ts";
 import { defineChecker } from "../../src/checks/types.ts";
+import { lessonQuizSteps } from "../../src/quiz/steps.ts";
 
 export default defineChecker({
   steps: [
@@ -51,9 +52,38 @@ export default defineChecker({
         h.log.pass("GET /health answered 200");
       },
     },
+    ...lessonQuizSteps(import.meta.url),
   ],
 });
 `;
+
+/** A knowledge check of one placeholder question (src/quiz/format.ts has the format). */
+const QUIZ_TEMPLATE = `${JSON.stringify(
+  {
+    version: 1,
+    intro: "Replace: one sentence on what these questions are about.",
+    questions: [
+      {
+        id: "replace-me",
+        title: "Replace: a short title",
+        prompt: "Replace: a question on this lesson's idea (2 to 4 questions in all).",
+        kind: "choice",
+        choices: [
+          { id: "a", label: "Replace: the right answer" },
+          {
+            id: "b",
+            label: "Replace: a likely mistake",
+            why: "Replace: why it is wrong, without giving the answer away.",
+          },
+        ],
+        answer: "a",
+        explanation: "Replace: why the right answer is right.",
+      },
+    ],
+  },
+  null,
+  2,
+)}\n`;
 
 const id = (n: number, slug: string) => `${String(n).padStart(2, "0")}-${slug}`;
 
@@ -117,6 +147,7 @@ export async function scaffoldLesson(opts: {
   await mkdir(join(root, "test", "fixtures", id(number, opts.slug)), { recursive: true });
   await writeFile(join(lessonDir, "lesson.md"), LESSON_TEMPLATE(title));
   await writeFile(join(lessonDir, "check.ts"), CHECK_TEMPLATE);
+  await writeFile(join(lessonDir, "quiz.json"), QUIZ_TEMPLATE);
   if (prev && existsSync(prev.solutionDir)) {
     await copyTree(prev.solutionDir, starterDir);
     await copyTree(prev.solutionDir, solutionDir);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
-import { findQuiz } from "../quiz/lesson-quiz.ts";
+import { findQuiz, quizWiringProblems } from "../quiz/lesson-quiz.ts";
 import type { Out } from "../report/pretty.ts";
 import { createStyle } from "../report/style.ts";
 import { carryOver } from "./carry-over.ts";
@@ -27,6 +27,7 @@ import {
 } from "./manifest.ts";
 import { nextSectionProblems } from "./next-section.ts";
 import { checkLesson } from "./run-lessons.ts";
+import { taskListProblems } from "./task-lint.ts";
 import { courseTreeDirs, typecheckTrees } from "./typecheck-trees.ts";
 import { filesOf, materialise } from "./workspace.ts";
 
@@ -151,6 +152,7 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
   problems.push(
     ...skeletonProblems(lesson),
     ...starterEditProblems(lesson),
+    ...taskListProblems(lesson),
     ...nextSectionProblems(courseOf(lesson), lesson),
   );
   let fixtures: Fixture[] = [];
@@ -168,6 +170,7 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
       const quiz = findQuiz(lesson.dir, courseOf(lesson));
       const quizSlugs = new Set(["answers-file", ...(quiz?.questions.map((q) => q.id) ?? [])]);
       problems.push(...hintLevelProblems(checker, quizSlugs));
+      problems.push(...quizWiringProblems(lesson.dir, checker, quiz));
     } catch (error) {
       problems.push(
         `checker: ${(error as Error).message} ${((error as { details?: string[] }).details ?? []).join("; ")}`,

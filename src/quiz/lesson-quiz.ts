@@ -23,6 +23,30 @@ export function findQuiz(lessonDir: string, course?: Course): Quiz | undefined {
 }
 
 /**
+ * Problems of a lesson's knowledge check against its checker: every lesson has a
+ * `quiz.json`, and the checker asks every question of it (its steps end with
+ * `...lessonQuizSteps(import.meta.url)`).
+ */
+export function quizWiringProblems(
+  lessonDir: string,
+  checker: { steps: readonly { slug: string }[] },
+  quiz: Quiz | undefined,
+): string[] {
+  const where = `${lessonDir.split(/[\\/]/).slice(-2).join("/")}`;
+  if (!quiz)
+    return [
+      `${where} has no knowledge check: add quiz.json (2 to 4 questions; see AUTHORING.md) and end the checker's steps with ...lessonQuizSteps(import.meta.url)`,
+    ];
+  const slugs = new Set(checker.steps.map((s) => s.slug));
+  const unasked = quiz.questions.filter((q) => !slugs.has(q.id)).map((q) => q.id);
+  return unasked.length
+    ? [
+        `${where}/quiz.json: the checker never asks ${unasked.join(", ")}; end its steps with ...lessonQuizSteps(import.meta.url)`,
+      ]
+    : [];
+}
+
+/**
  * Copies a lesson's answers file (`answers/<slug>.json`) into the progress file's
  * `quiz` field under the lesson's slug (`{ answers, passedAt }`, answers as strings),
  * with `passedAt` set the first time every answer is right. Does nothing when there

@@ -8,7 +8,7 @@ import {
   howToAnswer,
   readAnswers,
 } from "./answers-file.ts";
-import type { Question, Quiz } from "./format.ts";
+import { loadQuiz, type Question, type Quiz } from "./format.ts";
 import { choiceOf, grade } from "./grade.ts";
 
 const STATE_KEY = "quiz:answers";
@@ -28,11 +28,12 @@ function howToFill(run: string | number, rel: string): string {
  * The lesson (its slug names the file, its number is shown) comes from the step
  * context at run time, so a checker names no number.
  */
-export function quizSteps(quiz: Quiz): Step[] {
+export function quizSteps(quiz: Quiz, slug?: string): Step[] {
+  const named = slug ? answersRelPath(slug) : ANY_FILE;
   const fileStep: Step = {
     slug: "answers-file",
-    title: `Your answers are in ${ANY_FILE}`,
-    hint: howToFill("<this lesson>", ANY_FILE),
+    title: `Your answers are in ${named}`,
+    hint: howToFill(slug ?? "<this lesson>", named),
     timeout: 2000,
     async run(h) {
       const { slug, number } = h.lesson;
@@ -58,14 +59,28 @@ export function quizSteps(quiz: Quiz): Step[] {
       h.log.pass(`read ${rel}: ${given} of ${quiz.questions.length} questions have an entry`);
     },
   };
-  return [fileStep, ...quiz.questions.map((q, i) => questionStep(q, i + 1, quiz.questions.length))];
+  return [
+    fileStep,
+    ...quiz.questions.map((q, i) => questionStep(q, i + 1, quiz.questions.length, named)),
+  ];
 }
 
-function questionStep(q: Question, n: number, total: number): Step {
+/**
+ * The knowledge-check steps of the lesson whose checker is at `checkerUrl`
+ * (`import.meta.url` of a check.ts): its `quiz.json`, asked after the lesson's own steps.
+ */
+export function lessonQuizSteps(checkerUrl: string | URL): Step[] {
+  // the lesson folder is NN-slug; the slug names the answers file
+  const folder = new URL(".", checkerUrl).pathname.split("/").filter(Boolean).at(-1) ?? "";
+  const slug = /^\d+-(.+)$/.exec(folder)?.[1];
+  return quizSteps(loadQuiz(new URL("./quiz.json", checkerUrl)), slug);
+}
+
+function questionStep(q: Question, n: number, total: number, file: string): Step {
   return {
     slug: q.id,
     title: `Question ${n} of ${total}: ${q.title}`,
-    hint: `Read the question again in the lesson text or with \`npm run lesson\` for this lesson, then put your answer under "${q.id}" in ${ANY_FILE}.`,
+    hint: `Read the question again in the lesson text or with \`npm run lesson\` for this lesson, then put your answer under "${q.id}" in ${file}.`,
     timeout: 2000,
     async run(h: StepContext) {
       const answers = (h.state.get(STATE_KEY) as Answers | undefined) ?? {};

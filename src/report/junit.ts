@@ -43,7 +43,14 @@ export function toJUnit(summary: RunSummary): string {
         `    <testcase classname="${esc(name)}" name="${esc(`${s.slug}: ${s.title}`)}" time="${(s.durationMs / 1000).toFixed(3)}">`,
       );
       const body = esc(
-        [...(s.details ?? []), `Hint: ${s.hint}`, "", s.transcript ?? ""].join("\n"),
+        [
+          ...(s.details ?? []),
+          ...(s.nudge ? [`Where to look: ${s.nudge}`] : []),
+          ...(s.concept ? [`The idea: ${s.concept}`] : []),
+          `Hint: ${s.hint}`,
+          "",
+          s.transcript ?? "",
+        ].join("\n"),
       );
       if (s.status === "fail")
         lines.push(

@@ -66,6 +66,16 @@ export class Remote {
     return this.host.request({ t: "call", target: this.id, name: method, args }, `${method}()`);
   }
 
+  /**
+   * Calls the remote function and answers as soon as it has returned: a promise it
+   * returns is not waited for (its outcome is dropped), so it may stay pending.
+   */
+  start(...args: unknown[]): Promise<void> {
+    return this.host
+      .request({ t: "call", target: this.id, args, detach: true }, this.label())
+      .then(() => undefined);
+  }
+
   /** Calls the remote function, then lets the module's process run its pending callbacks once (setImmediate). */
   invokeAndSettle(...args: unknown[]): Promise<unknown> {
     return this.host.request({ t: "call", target: this.id, args, settle: true }, this.label());

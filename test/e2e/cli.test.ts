@@ -309,6 +309,10 @@ describe("watch mode (npm run lesson short-polling), without a terminal", () => 
         const from = join(lesson3.solutionDir, "src", f);
         if (f.endsWith(".ts")) await cp(from, join(ws, "src", f));
       }
+      // the code alone stops at the lesson's questions; answered in the file, it passes
+      at = await cli.waitFor(/FAIL Question 1 of/, 20_000, at);
+      const answers = join("answers", `${lesson3.slug}.json`);
+      await cp(join(lesson3.solutionDir, answers), join(ws, answers));
       at = await cli.waitFor(new RegExp(`Lesson ${lesson3.number} passed`), 20_000, at);
       await cli.waitFor(new RegExp(`Next: .*npm run lesson ${lesson3.number + 1}`), 20_000, at);
       const progress = JSON.parse(await readFile(join(ws, ".labs", "progress.json"), "utf8"));

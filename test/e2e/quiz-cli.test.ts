@@ -117,12 +117,13 @@ describe("lesson 1's knowledge check from the command line", () => {
 
 const DOWN = "\x1b[B";
 
-/** Runs `labs lesson 1` under a real pseudo-terminal (util-linux `script`), typing each key on its cue. */
+/** Runs `labs lesson 1` (or `args`) under a real pseudo-terminal (util-linux `script`), typing each key on its cue. */
 async function interactive(
   ws: string,
   script: [RegExp, string][],
+  args = ["1", "--no-watch"],
 ): Promise<{ code: number | null; output: string }> {
-  const command = `stty cols 100 rows 40; ${process.execPath} bin/labs.js lesson 1 --workspace ${ws} --no-watch`;
+  const command = `stty cols 100 rows 40; ${process.execPath} bin/labs.js lesson ${args.join(" ")} --workspace ${ws}`;
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: "1", TERM: "xterm", COLUMNS: "100", LINES: "40" },
@@ -189,5 +190,41 @@ describe.runIf(existsSync("/usr/bin/script"))(
       expect(progress.quiz["why-real-time-matters"].passedAt).toMatch(/^\d{4}-/);
       expect(progress.quiz["1"]).toBeUndefined();
     });
+  },
+);
+
+describe.runIf(existsSync("/usr/bin/script"))(
+  "a lesson with code asks its questions once the code passes",
+  () => {
+    it("checks the code, asks in watch mode, and the saved answers pass the lesson", async () => {
+      const setup = findLesson(loadCourse(), "project-setup");
+      const ws = await mkdtemp(join(tmpdir(), "labs-quiz-watch-"));
+      temps.push(ws);
+      await cp(setup.solutionDir, ws, { recursive: true });
+      const file = join(ws, "answers", `${setup.slug}.json`);
+      const right = JSON.parse(await readFile(file, "utf8")).answers as Record<string, string>;
+      await rm(file);
+      const navigate = /navigate/;
+      // the three answers are choices; the list starts on "a"
+      const pick = (id: string) => `${DOWN.repeat(id.charCodeAt(0) - 97)}\r`;
+      const { output } = await interactive(
+        ws,
+        [
+          [/questions: they are asked here once your code passes/, ""],
+          [/Your code passes\. Now the questions\./, ""],
+          ...Object.values(right).map((id): [RegExp, string] => [navigate, pick(id)]),
+          [/Lesson 2 passed/, "q"],
+        ],
+        ["2"],
+      );
+      // the runner lays the starter's blank answers file; the first run stops at its first
+      // question, and the run after the answers passes
+      expect(output).toMatch(/added the lesson's new files: answers\/project-setup\.json/);
+      expect(output).toMatch(/FAIL Question 1 of 3/);
+      expect(output).toMatch(/3 of 3 right, saved in answers\/project-setup\.json/);
+      expect(output).toMatch(/Lesson 2 passed/);
+      const saved = JSON.parse(await readFile(file, "utf8"));
+      expect(saved.answers).toEqual(right);
+    }, 90_000);
   },
 );

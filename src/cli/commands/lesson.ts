@@ -53,23 +53,42 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
       `${s.yellow("!")} ${progressFile(ws)} could not be read; kept it as ${damaged} and started a fresh one.\n`,
     );
 
-  // A lesson's knowledge check is asked here and written to answers/<slug>.json,
-  // which the lesson's checker then grades like any other run.
+  // A lesson's knowledge check is written to answers/<slug>.json, which the lesson's
+  // checker grades like any other run. A lesson with no code of its own asks it here;
+  // one with code asks it once the code passes.
   const quiz = findQuiz(lesson.dir, course);
-  if (quiz && tty && io.stdin.isTTY) {
-    await askQuiz({
-      quiz,
+  const interactive = tty && Boolean(io.stdin.isTTY);
+  const quizSlugs = new Set(["answers-file", ...(quiz?.questions.map((q) => q.id) ?? [])]);
+  const checker = await loadChecker(lesson, course);
+  const quizOnly = checker.steps.every((step) => quizSlugs.has(step.slug));
+  const ask = (which?: "open" | "all") =>
+    askQuiz({
+      quiz: quiz!,
       lesson,
       workspace: ws,
       input: io.stdin,
       output: io.stdout as NodeJS.WritableStream & { columns?: number },
       style: s,
+      which,
     });
-  } else if (quiz) {
+  if (quiz && quizOnly && interactive) await ask();
+  else if (quiz) {
+    const where = answersRelPath(lesson.slug);
     io.stdout.write(
-      `\n${s.dim(`This lesson has a knowledge check: answer it in ${answersRelPath(lesson.slug)} (run in a terminal to be asked).`)}\n`,
+      `\n${s.dim(
+        quizOnly
+          ? `This lesson is a knowledge check: answer it in ${where} (run in a terminal to be asked).`
+          : interactive && !p.flags["no-watch"]
+            ? `This lesson ends with ${quiz.questions.length} questions: they are asked here once your code passes (or answer them in ${where}).`
+            : `This lesson ends with ${quiz.questions.length} questions: answer them in ${where} (run \`npm run lesson ${lesson.number}\` in a terminal to be asked).`,
+      )}\n`,
     );
   }
+  /** True when the run got through the lesson's code and stopped at its questions. */
+  const atQuestions = (r: LessonResult) => {
+    const failed = r.steps.find((step) => step.status === "fail");
+    return r.status === "fail" && failed !== undefined && quizSlugs.has(failed.slug);
+  };
 
   const builder = createBuilder(ws, io.env.LABS_RUNTIME, { prewarm: !p.flags["no-watch"] });
   const runOnce = async (changed: string[]): Promise<LessonResult> => {
@@ -101,9 +120,21 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   const quit = new Promise<void>((r) => {
     resolveQuit = r;
   });
+  let stopKeys = () => {};
+  const keys = () => listenKeys(io.stdin, (k) => loop.dispatch({ type: "key", key: k }));
+  let asked = false;
   const loop = new WatchLoop(ws, {
     run: async (changed) => {
       last = await runOnce(changed);
+      // Once the code passes, the questions are asked (once a session; the answers
+      // file they write is saved like any file, so the check runs again by itself).
+      if (quiz && !quizOnly && interactive && !asked && atQuestions(last)) {
+        asked = true;
+        io.stdout.write(`\n${s.green(s.ok)} Your code passes. Now the questions.\n`);
+        stopKeys();
+        await ask();
+        stopKeys = keys();
+      }
       footer();
     },
     key: (k) => {
@@ -122,7 +153,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
       }
     },
   });
-  const stopKeys = listenKeys(io.stdin, (k) => loop.dispatch({ type: "key", key: k }));
+  stopKeys = keys();
   const onSignal = () => resolveQuit();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

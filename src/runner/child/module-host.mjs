@@ -161,7 +161,13 @@ async function answer(message) {
       }
       const args = (message.args ?? []).map(decode);
       value = message.construct ? new fn(...args) : fn.apply(message.name ? base : undefined, args);
-      if (value && typeof value.then === "function") value = await value;
+      if (value && typeof value.then === "function") {
+        // detached: the call answers at once, and the promise may settle when it likes
+        if (message.detach) {
+          value.then(noop, noop);
+          value = undefined;
+        } else value = await value;
+      }
       if (message.settle) await new Promise((r) => setImmediate(r));
     }
     post({ t: "result", id, value: encode(value) });
@@ -169,6 +175,8 @@ async function answer(message) {
     post({ t: "threw", id, error: encodeError(error).$err });
   }
 }
+
+const noop = () => {};
 
 process.on("message", (message) => {
   if (message && (message.t === "call" || message.t === "get")) void answer(message);

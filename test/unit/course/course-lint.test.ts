@@ -190,7 +190,8 @@ describe("skeleton leftovers", () => {
     expect(text).toMatch(/still holds the task placeholder/);
     expect(text).toMatch(/empty numbered item/);
     expect(text).toContain("lessons/01-rate-limiting/starter/TODO.md: left over from `labs new`");
-    expect(problems).toHaveLength(6);
+    expect(text).toMatch(/quiz\.json: still holds the `labs new` skeleton's placeholder question/);
+    expect(problems).toHaveLength(7);
   });
 
   it("passes a written lesson without TODO.md", async () => {

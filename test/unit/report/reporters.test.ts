@@ -20,6 +20,8 @@ const failing: LessonResult = {
       slug: "poll-held",
       title: "a poll is held <while> idle",
       hint: "return waitForUpdate()",
+      nudge: "look at the poll route",
+      concept: "a held request answers later",
       status: "fail",
       durationMs: 300,
       message: 'answered at once & "early"',
@@ -62,6 +64,9 @@ describe("reporters", () => {
       /<failure message="answered at once &amp; &quot;early&quot;" type="CHECK_FAILED">/,
     );
     expect(xml).toMatch(/a poll is held &lt;while&gt; idle/);
+    expect(xml).toMatch(
+      /Where to look: look at the poll route\nThe idea: a held request answers later\nHint: return waitForUpdate\(\)/,
+    );
     expect(xml).toMatch(/<skipped /);
   });
 
