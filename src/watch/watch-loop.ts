@@ -9,7 +9,9 @@ export type WatchEvent = { type: "change"; path: string } | { type: "key"; key: 
 export function isIgnored(path: string): boolean {
   return (
     /(^|[/\\])(node_modules|\.labs|\.git|dist)([/\\]|$)/.test(path) ||
-    /\.db(-wal|-shm|-journal)?$/.test(path)
+    /\.db(-wal|-shm|-journal)?$/.test(path) ||
+    // half-written files: the runner's own atomic writes (answers.json.<pid>.tmp), editors' swap and backup files
+    /(\.\d+\.tmp|\.sw[px]|~)$/.test(path)
   );
 }
 
