@@ -9,37 +9,23 @@ import type { Kit } from "../../src/checks/learner-module.ts";
 const runningTimers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
 const kit: Kit = ({ report }) => {
-  const groups = new Map<string, AbortController[]>();
+  const controllers: AbortController[] = [];
   return {
     /**
-     * A signal of group `group` (one controller each, as one per request): every
-     * signal of a group aborts `afterMs` after the first was made. Reports `made` with
-     * the timers running as each is handed out, and `aborted` with the timers still
-     * running `settleMs` after the abort.
+     * A signal of its own (one per request); every signal aborts `afterMs` after the
+     * first was made. Reports `made` with the timers running as each is handed out,
+     * and `aborted` with the timers still running `settleMs` after the abort.
      */
-    signal: ({
-      group,
-      afterMs,
-      settleMs,
-    }: {
-      group: string;
-      afterMs: number;
-      settleMs: number;
-    }) => {
-      report("made", { group, timers: runningTimers() });
+    signal: ({ afterMs, settleMs }: { afterMs: number; settleMs: number }) => {
+      report("made", { timers: runningTimers() });
       const controller = new AbortController();
-      let members = groups.get(group);
-      if (!members) {
-        const all: AbortController[] = [];
-        members = all;
-        groups.set(group, all);
+      if (controllers.push(controller) === 1) {
         // unref'ed, so that the kit's own timers are not counted
         setTimeout(() => {
-          for (const c of all) c.abort();
-          setTimeout(() => report("aborted", { group, timers: runningTimers() }), settleMs).unref();
+          for (const c of controllers) c.abort();
+          setTimeout(() => report("aborted", { timers: runningTimers() }), settleMs).unref();
         }, afterMs).unref();
       }
-      members.push(controller);
       return controller.signal;
     },
   };

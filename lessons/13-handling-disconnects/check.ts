@@ -3,7 +3,13 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
 import { check, fail, show } from "../../src/checks/assert.ts";
-import { kit, type LearnerModule, Remote, RemoteError } from "../../src/checks/learner-module.ts";
+import {
+  isRemoteFunction,
+  kit,
+  type LearnerModule,
+  Remote,
+  RemoteError,
+} from "../../src/checks/learner-module.ts";
 import { isObject } from "../../src/checks/taskboard.ts";
 import type { Logger } from "../../src/checks/transcript.ts";
 import { defineChecker, type StepContext, type WsClient } from "../../src/checks/types.ts";
@@ -488,14 +494,10 @@ export default defineChecker({
       async run(h) {
         const mod = await h.loadModule(CLIENT_MODULE, { name: "your client", kit: KIT });
         const Ctor = mod.exports.ReconnectingSocket ?? mod.exports.default;
-        check(
-          Ctor instanceof Remote && Ctor.kind === "function",
-          `${CLIENT_MODULE} does not export ReconnectingSocket.`,
-          {
-            expected: "export class ReconnectingSocket { … }",
-            received: `exports: ${Object.keys(mod.exports).join(", ") || "none"}`,
-          },
-        );
+        check(isRemoteFunction(Ctor), `${CLIENT_MODULE} does not export ReconnectingSocket.`, {
+          expected: "export class ReconnectingSocket { … }",
+          received: `exports: ${Object.keys(mod.exports).join(", ") || "none"}`,
+        });
         h.state.set("disconnects:module", mod);
         h.log.pass(`${CLIENT_MODULE} builds and exports ReconnectingSocket`);
       },

@@ -1,7 +1,8 @@
 import { check, checkEqual, checkStatus, fail, show } from "../../src/checks/assert.ts";
 import {
+  isRemoteFunction,
   type LearnerModule,
-  Remote,
+  type Remote,
   RemoteError,
   thrower,
 } from "../../src/checks/learner-module.ts";
@@ -59,7 +60,7 @@ async function loadBus(h: StepContext): Promise<Bus> {
   });
   const { publish, subscribe } = module.exports;
   check(
-    isFunction(publish) && isFunction(subscribe),
+    isRemoteFunction(publish) && isRemoteFunction(subscribe),
     `${BUS_FILE} does not export the functions publish and subscribe.`,
     {
       expected:
@@ -68,10 +69,6 @@ async function loadBus(h: StepContext): Promise<Bus> {
     },
   );
   return { publish, subscribe, module };
-}
-
-function isFunction(value: unknown): value is Remote {
-  return value instanceof Remote && value.kind === "function";
 }
 
 /**
@@ -92,7 +89,7 @@ async function subscribeOrFail(
       received: error.remoteStack.split("\n").slice(0, 3).join("\n"),
     });
   }
-  check(isFunction(off), "subscribe(handler) did not return a function.", {
+  check(isRemoteFunction(off), "subscribe(handler) did not return a function.", {
     expected: "a function that removes the handler again",
     received: show(off),
   });

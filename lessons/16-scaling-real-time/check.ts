@@ -340,11 +340,11 @@ export default defineChecker({
         // Each instance's clients reconnect on their own schedule, so delivery has resumed only
         // when every receiver (on B and on A) has seen a probe made after Redis came back.
         const starts = receivers.map((receiver) => ({ receiver, from: receiver.mark }));
+        const probes: string[] = [];
         const waiting = () =>
           starts.filter(
             (r) => !r.receiver.taskEvents(r.from).some((e) => probes.includes(e.taskId)),
           );
-        const probes: string[] = [];
         while (performance.now() - back < RESUME_WITHIN) {
           // During the gap a create may fail or its event may be lost: that is what pub/sub does.
           const res = await h.http.post("/tasks", {

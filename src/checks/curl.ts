@@ -1,5 +1,5 @@
 /** The base URL used in replay commands: the learner's own dev server (`npm run dev`). */
-export const REPLAY_BASE = "http://localhost:3000";
+export const REPLAY_BASE = devBase();
 
 /**
  * The dev server a replay line is for. The first instance is `npm run dev` on
@@ -11,6 +11,14 @@ export function devBase(devPort = 3000): string {
 
 function quote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `npm run dev` with `env` in front (`PORT=3001 REDIS_URL=… npm run dev`), values quoted where the shell needs it. */
+export function devCommandFor(env: Readonly<Record<string, string>>): string {
+  return [
+    ...Object.entries(env).map(([k, v]) => `${k}=${/^[\w@%+=:,./-]+$/.test(v) ? v : quote(v)}`),
+    "npm run dev",
+  ].join(" ");
 }
 
 /** A `curl` command that replays a request against the learner's dev server. */

@@ -2,11 +2,12 @@ import { CheckFailure, ENVIRONMENT_CODES, LearnerError } from "../errors.ts";
 import type { Launcher, RunningServer } from "../runner/launcher.ts";
 import { describeExit } from "../runner/learner-process.ts";
 import { ModuleHost } from "../runner/module-host.ts";
+import { devCommandFor } from "./curl.ts";
 import { createHttpClient } from "./http-client.ts";
 import { analyseModule, bundleKit } from "./learner-module.ts";
 import type { LessonResult, StepResult, StepStatus } from "./results.ts";
 import { openSse } from "./sse-client.ts";
-import type { Transcript } from "./transcript.ts";
+import { isAboutHeartbeats, type Transcript } from "./transcript.ts";
 import {
   type LessonChecker,
   type LessonInfo,
@@ -224,7 +225,7 @@ export async function runChecker(opts: {
       stepSignal = undefined;
       if (result.status !== "pass" && result.status !== "skipped") {
         result.transcript = transcript.excerpt(from, 40, {
-          heartbeats: /ping|pong|heartbeat/i.test(`${step.slug} ${step.title}`),
+          heartbeats: isAboutHeartbeats(step),
         });
         // replay lines for a second instance need both instances running by hand
         const [first, ...others] = launcher?.servers ?? [];
@@ -232,7 +233,7 @@ export async function runChecker(opts: {
           if (!result.transcript.includes(`localhost:${other.devPort}`)) continue;
           result.details = [
             ...(result.details ?? []),
-            `Replay lines with port ${other.devPort} talk to ${other.name}. To replay them, run yours as \`${first!.devCommand}\` and ${other.name} beside it as \`${other.devCommand}\`.`,
+            `Replay lines with port ${other.devPort} talk to ${other.name}. To replay them, run yours as \`${devCommandFor(first!.devEnv)}\` and ${other.name} beside it as \`${devCommandFor(other.devEnv)}\`.`,
           ];
         }
         // the hint levels go with the step's own hint (not with a failure's own advice)

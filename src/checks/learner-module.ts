@@ -125,15 +125,16 @@ export type Kit = (ctx: {
  */
 export function exportedFunction(mod: LearnerModule, name: string, signature: string): Remote {
   const value = mod.exports[name];
-  check(
-    value instanceof Remote && value.kind === "function",
-    `${mod.file} does not export ${name}().`,
-    {
-      expected: signature,
-      received: `exports: ${Object.keys(mod.exports).join(", ") || "(none)"}`,
-    },
-  );
-  return value as Remote;
+  check(isRemoteFunction(value), `${mod.file} does not export ${name}().`, {
+    expected: signature,
+    received: `exports: ${Object.keys(mod.exports).join(", ") || "(none)"}`,
+  });
+  return value;
+}
+
+/** True for a function (or class) that lives in the learner module's process. */
+export function isRemoteFunction(value: unknown): value is Remote {
+  return value instanceof Remote && value.kind === "function";
 }
 
 export { kit, Remote, RemoteError, thrower } from "../runner/module-host.ts";

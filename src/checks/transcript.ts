@@ -99,6 +99,11 @@ export function conciseLines(
   return cut;
 }
 
+/** True when a step is about heartbeats (its slug or title says ping, pong or heartbeat): its transcript keeps them. */
+export function isAboutHeartbeats(step: { slug: string; title: string }): boolean {
+  return /ping|pong|heartbeat/i.test(`${step.slug} ${step.title}`);
+}
+
 function isHeartbeat(line: TranscriptLine): boolean {
   return (line.kind === "send" || line.kind === "recv") && /^(ping|pong)$/.test(line.text);
 }

@@ -9,8 +9,8 @@ export interface ServerHandle {
   readonly port: number;
   /** The port this instance has under `npm run dev` in replay lines: 3000, then 3001 for server B … */
   readonly devPort: number;
-  /** How to start this instance by hand on its dev port (`PORT=3001 … npm run dev` for server B). */
-  readonly devCommand: string;
+  /** What `npm run dev` needs to start this instance by hand on its dev port (PORT, DATABASE_PATH for server B, timers, REDIS_URL …). */
+  readonly devEnv: Readonly<Record<string, string>>;
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
   /** `ws://127.0.0.1:PORT` */

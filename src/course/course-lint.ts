@@ -17,6 +17,11 @@ function rel(root: string, path: string): string {
   return (r === "" ? "." : r).split(sep).join("/");
 }
 
+/** `path` relative to the course root of `lesson`, with forward slashes (as problems name files). */
+export function courseRelative(lesson: Lesson, path: string): string {
+  return rel(rootOf(lesson), path);
+}
+
 // ─── 1. the step list in lesson.md ────────────────────────────────────────────
 
 /** The first line of the generated step list. */

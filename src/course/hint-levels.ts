@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { StepResult } from "../checks/results.ts";
-import type { Step } from "../checks/types.ts";
 
 /** One level of a step's hint, as shown. */
 export interface HintLevel {
@@ -12,19 +11,16 @@ export interface HintLevel {
 
 /**
  * The hint levels of a failing step, from the least to the most telling: the
- * nudge (where to look), the concept (the idea), then the near-solution. When
- * the failure brought a hint of its own (a server that did not start, a module
- * that did not answer), that hint is the only level: it is about that failure.
+ * nudge (where to look), the concept (the idea), then the near-solution. The
+ * harness puts the first two on a result only when its hint is the step's own;
+ * a failure that brought advice of its own (a server that did not start, a
+ * module that did not answer) has that advice as its only level.
  */
-export function hintLevels(
-  step: Pick<Step, "hint" | "nudge" | "concept"> | undefined,
-  failed: StepResult,
-): HintLevel[] {
-  if (!step || step.hint !== failed.hint) return [{ label: "What to do", text: failed.hint }];
+export function hintLevels(failed: Pick<StepResult, "hint" | "nudge" | "concept">): HintLevel[] {
   return [
-    ...(step.nudge ? [{ label: "Where to look", text: step.nudge }] : []),
-    ...(step.concept ? [{ label: "The idea", text: step.concept }] : []),
-    { label: "What to do", text: step.hint },
+    ...(failed.nudge ? [{ label: "Where to look", text: failed.nudge }] : []),
+    ...(failed.concept ? [{ label: "The idea", text: failed.concept }] : []),
+    { label: "What to do", text: failed.hint },
   ];
 }
 

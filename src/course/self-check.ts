@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
-import { findQuiz, quizWiringProblems } from "../quiz/lesson-quiz.ts";
+import { findQuiz, quizStepSlugs, quizWiringProblems } from "../quiz/lesson-quiz.ts";
 import type { Out } from "../report/pretty.ts";
 import { createStyle } from "../report/style.ts";
 import { carryOver } from "./carry-over.ts";
@@ -168,7 +168,7 @@ export async function staticProblems(lesson: Lesson): Promise<string[]> {
       problems.push(...stepsSectionProblems(lesson, checker));
       problems.push(...failsAtProblems(lesson, checker, fixtures));
       const quiz = findQuiz(lesson.dir, courseOf(lesson));
-      const quizSlugs = new Set(["answers-file", ...(quiz?.questions.map((q) => q.id) ?? [])]);
+      const quizSlugs = quizStepSlugs(quiz);
       problems.push(...hintLevelProblems(checker, quizSlugs));
       problems.push(...quizWiringProblems(lesson.dir, checker, quiz));
     } catch (error) {

@@ -19,12 +19,12 @@
  * The knowledge check's `answers/<slug>.json` is exempt: the runner asks for it.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
-import { walkFiles } from "./course-lint.ts";
+import { join, relative, sep } from "node:path";
+import { courseRelative, walkFiles } from "./course-lint.ts";
 import type { Lesson } from "./manifest.ts";
 
 /** The line that opens the paragraph of files the starter already has. */
-export const GIVEN_LEAD = "Already in your starter:";
+export const GIVEN_LEAD = "Already in your starter";
 
 const ITEM_RE = /^(\d+)\.\s+\*\*`([^`]+)`\*\*/;
 const PATH_RE = /`((?:src|public|answers)\/[\w./-]+\.[a-z]+)`/g;
@@ -36,7 +36,7 @@ const ADD_TO_RE =
 export interface TaskSection {
   /** The items: their number, the file they start with, and the files they say to add something to. */
   items: { n: number; file: string; paths: string[] }[];
-  /** The files named after `Already in your starter:`. */
+  /** The files named in the paragraph that starts `Already in your starter`. */
   given: string[];
 }
 
@@ -59,7 +59,7 @@ export function readTaskSection(markdown: string): TaskSection | undefined {
       inItem = true;
       section.items.push({ n: Number(item[1]), file: item[2]!, paths: [] });
       texts.push(line.replace(ITEM_RE, ""));
-    } else if (line.startsWith(GIVEN_LEAD.replace(/:$/, ""))) {
+    } else if (line.startsWith(GIVEN_LEAD)) {
       inGiven = true;
       inItem = false;
     } else if (line.trim() === "") {
@@ -93,7 +93,7 @@ export function taskListProblems(lesson: Lesson): string[] {
   const patch = join(lesson.dir, "solution.patch");
   if (!existsSync(lesson.lessonFile) || !existsSync(patch) || !existsSync(lesson.starterDir))
     return [];
-  const where = relPath(lesson.lessonFile);
+  const where = courseRelative(lesson, lesson.lessonFile);
   const section = readTaskSection(readFileSync(lesson.lessonFile, "utf8"));
   if (!section) return [`${where}: has no "## Your task" section`];
   const answers = `answers/${lesson.slug}.json`;
@@ -117,7 +117,7 @@ export function taskListProblems(lesson: Lesson): string[] {
       );
     if (starterHas(f) && !marked(f))
       problems.push(
-        `${relPath(join(lesson.starterDir, f))}: the learner writes part of this file in this lesson, but it has no ${marker} marker showing where`,
+        `${courseRelative(lesson, join(lesson.starterDir, f))}: the learner writes part of this file in this lesson, but it has no ${marker} marker showing where`,
       );
   }
   for (const item of section.items) {
@@ -137,17 +137,11 @@ export function taskListProblems(lesson: Lesson): string[] {
   }
   for (const abs of walkFiles(lesson.starterDir)) {
     const f = relative(lesson.starterDir, abs).split(sep).join("/");
-    if (f.startsWith("node_modules/") || changed.has(f) || f === answers) continue;
+    if (changed.has(f) || f === answers) continue;
     if (/\.(ts|js|mjs|html|css)$/.test(f) && readFileSync(abs, "utf8").includes(marker))
       problems.push(
-        `${relPath(abs)}: keeps a ${marker} marker, but the solution leaves the file as it is`,
+        `${courseRelative(lesson, abs)}: keeps a ${marker} marker, but the solution leaves the file as it is`,
       );
   }
   return problems;
-
-  function relPath(p: string): string {
-    return relative(dirname(dirname(lesson.dir)), p)
-      .split(sep)
-      .join("/");
-  }
 }

@@ -5,6 +5,7 @@ import type { Course } from "../course/manifest.ts";
 import { type LessonRef, readProgress, slugOf, writeProgress } from "../course/progress.ts";
 import { readAnswers, score } from "./answers-file.ts";
 import { loadQuiz, type Quiz } from "./format.ts";
+import { ANSWERS_STEP } from "./steps.ts";
 
 /** `lessons/NN-slug/quiz.json` of a lesson folder. */
 export function quizFileOf(lessonDir: string): string {
@@ -20,6 +21,11 @@ export function findQuiz(lessonDir: string, course?: Course): Quiz | undefined {
   if (!existsSync(file)) return undefined;
   const quiz = loadQuiz(file);
   return course ? renderLessonRefsIn(quiz, course, { file }) : quiz;
+}
+
+/** The slugs of a knowledge check's steps (see `quizSteps`): the answers file, then one per question. */
+export function quizStepSlugs(quiz: Quiz | undefined): Set<string> {
+  return new Set([ANSWERS_STEP, ...(quiz?.questions.map((q) => q.id) ?? [])]);
 }
 
 /**

@@ -13,6 +13,9 @@ import { choiceOf, grade } from "./grade.ts";
 
 const STATE_KEY = "quiz:answers";
 
+/** The slug of the step that reads the answers file. */
+export const ANSWERS_STEP = "answers-file";
+
 /** The answers file as named before the lesson is known (titles and hints are fixed when the checker loads). */
 const ANY_FILE = "answers/<this lesson's slug>.json";
 
@@ -31,7 +34,7 @@ function howToFill(run: string | number, rel: string): string {
 export function quizSteps(quiz: Quiz, slug?: string): Step[] {
   const named = slug ? answersRelPath(slug) : ANY_FILE;
   const fileStep: Step = {
-    slug: "answers-file",
+    slug: ANSWERS_STEP,
     title: `Your answers are in ${named}`,
     hint: howToFill(slug ?? "<this lesson>", named),
     timeout: 2000,

@@ -1,6 +1,11 @@
 import type { LessonInfo } from "../checks/harness.ts";
 import type { LessonResult, StepResult } from "../checks/results.ts";
-import { conciseLines, type LineKind, type TranscriptLine } from "../checks/transcript.ts";
+import {
+  conciseLines,
+  isAboutHeartbeats,
+  type LineKind,
+  type TranscriptLine,
+} from "../checks/transcript.ts";
 import type { Reporter, RunSummary } from "./reporter.ts";
 import type { Style } from "./style.ts";
 
@@ -54,7 +59,7 @@ export class PrettyReporter implements Reporter {
     this.out.write(`  ${label} ${s.bold(r.title)} ${s.dim(`(${r.durationMs} ms)`)}\n`);
     if (!this.opts.verbose && this.buffer.length) {
       this.out.write(`\n${s.dim("    What happened:")}\n`);
-      const heartbeats = /ping|pong|heartbeat/i.test(`${r.slug} ${r.title}`);
+      const heartbeats = isAboutHeartbeats(r);
       for (const line of conciseLines(this.buffer, { heartbeats, max: 40 })) {
         this.out.write(`    ${"note" in line ? s.dim(line.note) : this.formatLine(line)}\n`);
       }

@@ -65,11 +65,11 @@ export class Launcher {
       }),
     });
     const devPort = 3000 + this.running.length;
-    // How to start this instance by hand (the first one on 3000 with its own database),
-    // so that replay lines naming its dev port have a server to talk to. The run's own
-    // Redis prefix is left out: instances started by hand share none.
+    // What this instance needs to be started by hand (the first one is the learner's
+    // own `npm run dev` on 3000), so that replay lines naming its dev port have a server
+    // to talk to. The run's own Redis prefix is left out: instances started by hand share none.
     const { REDIS_PREFIX: _prefix, ...own } = { ...this.opts.extraEnv, ...env };
-    const replayEnv: Record<string, string> = {
+    const devEnv: Record<string, string> = {
       ...(devPort === 3000
         ? {}
         : { PORT: String(devPort), DATABASE_PATH: `${name.replace(/\W+/g, "-")}.db` }),
@@ -77,13 +77,7 @@ export class Launcher {
       ...(this.opts.redisUrl ? { REDIS_URL: "redis://localhost:6379" } : {}),
       ...own,
     };
-    const devCommand = [
-      ...Object.entries(replayEnv).map(
-        ([k, v]) => `${k}=${/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`}`,
-      ),
-      "npm run dev",
-    ].join(" ");
-    const server = new RunningServer(proc, databasePath, devPort, devCommand);
+    const server = new RunningServer(proc, databasePath, devPort, devEnv);
     this.running.push(server);
     await proc.start();
     return server;
@@ -107,7 +101,7 @@ export class RunningServer implements ServerHandle {
     readonly process: LearnerProcess,
     readonly databasePath: string,
     readonly devPort = 3000,
-    readonly devCommand = "npm run dev",
+    readonly devEnv: Readonly<Record<string, string>> = {},
   ) {}
 
   get name() {

@@ -1,6 +1,5 @@
 import { START_STEP } from "../../checks/harness.ts";
 import type { LessonResult } from "../../checks/results.ts";
-import type { Step } from "../../checks/types.ts";
 import { type HintLevel, hintLevels, nextHintLevel } from "../../course/hint-levels.ts";
 import { type Lesson, loadChecker } from "../../course/manifest.ts";
 import { readLastResult } from "../../course/progress.ts";
@@ -19,9 +18,9 @@ import { lessonArg, styleOf, workspaceOf } from "../shared.ts";
 export async function hintCommand(p: Parsed, io: CliIO): Promise<number> {
   const { lesson } = lessonArg(p);
   const s = styleOf(io);
-  const checker = await loadChecker(lesson);
-  const steps = checker.server === false ? checker.steps : [START_STEP, ...checker.steps];
   if (p.flags.all) {
+    const checker = await loadChecker(lesson);
+    const steps = checker.server === false ? checker.steps : [START_STEP, ...checker.steps];
     io.stdout.write(`${s.bold(`Hints for lesson ${lesson.number} · ${lesson.title}`)}\n`);
     steps.forEach((step, i) => {
       io.stdout.write(`\n${i + 1}. ${s.bold(step.title)}\n   ${step.hint}\n`);
@@ -30,7 +29,7 @@ export async function hintCommand(p: Parsed, io: CliIO): Promise<number> {
   }
   const ws = workspaceOf(p, io);
   const last = readLastResult<LessonResult>(ws, lesson);
-  if (await writeNextHint(io, s, { lesson, workspace: ws, steps, result: last })) return EXIT.ok;
+  if (await writeNextHint(io, s, { lesson, workspace: ws, result: last })) return EXIT.ok;
   if (last?.status === "pass") {
     io.stdout.write(
       `${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)} passed last time. What it checked:\n`,
@@ -40,7 +39,8 @@ export async function hintCommand(p: Parsed, io: CliIO): Promise<number> {
     });
     return EXIT.ok;
   }
-  const first = checker.steps[0] ?? steps[0]!;
+  const checker = await loadChecker(lesson);
+  const first = checker.steps[0] ?? START_STEP;
   io.stdout.write(
     `${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)}: no check has run in this workspace yet, so there is no step you are stuck on.\n` +
       `Run \`npm run labs -- check ${lesson.number}\` (or \`npm run lesson ${lesson.number}\`), then ask again.\n\n` +
@@ -51,27 +51,20 @@ export async function hintCommand(p: Parsed, io: CliIO): Promise<number> {
 
 /**
  * Writes the failing step of `result` and its hint, one level more than last
- * time (the levels shown are kept in the workspace); false when nothing failed.
+ * time (the levels come with the result; those shown are kept in the
+ * workspace); false when nothing failed.
  * `labs hint` and the `h` key of watch mode both use it.
  */
 export async function writeNextHint(
   io: CliIO,
   s: Style,
-  at: {
-    lesson: Lesson;
-    workspace: string;
-    steps: Pick<Step, "slug" | "hint" | "nudge" | "concept">[];
-    result?: LessonResult;
-  },
+  at: { lesson: Lesson; workspace: string; result?: LessonResult },
 ): Promise<boolean> {
   const { lesson, result } = at;
   const failing = result?.steps.find((x) => x.status === "fail" || x.status === "error");
   if (!result || !failing) return false;
   const n = result.steps.indexOf(failing) + 1;
-  const levels = hintLevels(
-    at.steps.find((x) => x.slug === failing.slug),
-    failing,
-  );
+  const levels = hintLevels(failing);
   const level = await nextHintLevel(at.workspace, lesson.slug, failing.slug, levels.length);
   io.stdout.write(
     `${s.bold(`Lesson ${lesson.number}, step ${n} of ${result.steps.length}: "${failing.title}"`)} failed last time:\n  ${failing.message ?? ""}\n\n`,

@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { START_STEP } from "../../checks/harness.ts";
 import type { LessonResult } from "../../checks/results.ts";
 import { type LaidResult, layLesson } from "../../course/carry-over.ts";
 import { renderLessonRefs } from "../../course/lesson-refs.ts";
@@ -8,7 +7,7 @@ import { progressFile, readProgress, writeProgress } from "../../course/progress
 import { checkLesson, checkLessons } from "../../course/run-lessons.ts";
 import { adoptedMessage, adoptLegacyAnswers, answersRelPath } from "../../quiz/answers-file.ts";
 import { askQuiz } from "../../quiz/ask.ts";
-import { findQuiz } from "../../quiz/lesson-quiz.ts";
+import { findQuiz, quizStepSlugs } from "../../quiz/lesson-quiz.ts";
 import { renderMarkdown } from "../../report/markdown.ts";
 import { PrettyReporter } from "../../report/pretty.ts";
 import type { Style } from "../../report/style.ts";
@@ -58,10 +57,10 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   // one with code asks it once the code passes.
   const quiz = findQuiz(lesson.dir, course);
   const interactive = tty && Boolean(io.stdin.isTTY);
-  const quizSlugs = new Set(["answers-file", ...(quiz?.questions.map((q) => q.id) ?? [])]);
+  const quizSlugs = quizStepSlugs(quiz);
   const checker = await loadChecker(lesson, course);
   const quizOnly = checker.steps.every((step) => quizSlugs.has(step.slug));
-  const ask = (which?: "open" | "all") =>
+  const ask = () =>
     askQuiz({
       quiz: quiz!,
       lesson,
@@ -69,7 +68,6 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
       input: io.stdin,
       output: io.stdout as NodeJS.WritableStream & { columns?: number },
       style: s,
-      which,
     });
   if (quiz && quizOnly && interactive) await ask();
   else if (quiz) {
@@ -80,7 +78,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
           ? `This lesson is a knowledge check: answer it in ${where} (run in a terminal to be asked).`
           : interactive && !p.flags["no-watch"]
             ? `This lesson ends with ${quiz.questions.length} questions: they are asked here once your code passes (or answer them in ${where}).`
-            : `This lesson ends with ${quiz.questions.length} questions: answer them in ${where} (run \`npm run lesson ${lesson.number}\` in a terminal to be asked).`,
+            : `This lesson ends with ${quiz.questions.length} questions: answer them in ${where}, or run \`npm run lesson ${lesson.number}\` in a terminal${interactive ? " without --no-watch" : ""} to be asked once your code passes.`,
       )}\n`,
     );
   }
@@ -144,10 +142,8 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
         footer();
       } else if (k === "hint") {
         void (async () => {
-          const checker = await loadChecker(lesson, course);
-          const steps = checker.server === false ? checker.steps : [START_STEP, ...checker.steps];
           io.stdout.write("\n");
-          const shown = await writeNextHint(io, s, { lesson, workspace: ws, steps, result: last });
+          const shown = await writeNextHint(io, s, { lesson, workspace: ws, result: last });
           if (!shown) io.stdout.write(`${s.dim("Nothing has failed; no hint needed.")}\n`);
         })();
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { curlFor, wscatFor } from "../../../src/checks/curl.ts";
+import { curlFor, devCommandFor, wscatFor } from "../../../src/checks/curl.ts";
 import { collapseRepeats, Transcript } from "../../../src/checks/transcript.ts";
 
 describe("a failing step's transcript", () => {
@@ -54,5 +54,19 @@ describe("replay lines", () => {
     expect(curlFor("GET", "/health", { base: "http://localhost:3001" })).toBe(
       "curl -i 'http://localhost:3001/health'",
     );
+  });
+
+  it("start a second instance by hand with what the check gave it, quoted where the shell needs it", () => {
+    expect(
+      devCommandFor({
+        PORT: "3001",
+        DATABASE_PATH: "server-B.db",
+        REDIS_URL: "redis://localhost:6379",
+        ALLOWED_ORIGINS: "http://a.test, it's",
+      }),
+    ).toBe(
+      "PORT=3001 DATABASE_PATH=server-B.db REDIS_URL=redis://localhost:6379 ALLOWED_ORIGINS='http://a.test, it'\\''s' npm run dev",
+    );
+    expect(devCommandFor({})).toBe("npm run dev");
   });
 });

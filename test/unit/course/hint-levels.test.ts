@@ -24,16 +24,13 @@ const failed: StepResult = {
 
 describe("hint levels", () => {
   it("go from where to look, to the idea, to what to do", () => {
-    expect(hintLevels(step, failed).map((l) => l.text)).toEqual([
-      step.nudge,
-      step.concept,
-      step.hint,
-    ]);
+    const levels = hintLevels({ ...failed, nudge: step.nudge, concept: step.concept });
+    expect(levels.map((l) => l.text)).toEqual([step.nudge, step.concept, step.hint]);
   });
 
-  it("are only the failure's own hint when the failure brought one", () => {
+  it("are the hint alone for a result without levels (a failure's own advice; see harness-hints)", () => {
     const crashed = { ...failed, hint: "Your server exited: read its last lines." };
-    expect(hintLevels(step, crashed)).toEqual([{ label: "What to do", text: crashed.hint }]);
+    expect(hintLevels(crashed)).toEqual([{ label: "What to do", text: crashed.hint }]);
   });
 
   it("count one more level each time they are asked, per step, up to the last", async () => {

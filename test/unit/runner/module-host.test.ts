@@ -116,6 +116,17 @@ describe("a learner module in a process of its own", () => {
     expect(await fn(host, "ok").invoke()).toBe("still here");
   });
 
+  it("starts a call without waiting for the promise it returns (start), and goes on answering", async () => {
+    const { host } = await load(
+      "let n = 0;\nexport function hold() { n++; return new Promise(() => {}); }\nexport const count = () => n;\n",
+      { callTimeout: 500 },
+    );
+    for (let i = 0; i < 3; i++) await fn(host, "hold").start();
+    expect(await fn(host, "count").invoke()).toBe(3);
+    // invoke() waits for the same promise, and runs into the call limit
+    await expect(fn(host, "hold").invoke()).rejects.toThrow(/did not return within 500 ms/);
+  });
+
   it("sends console lines to the transcript and to printedSince, in order with the answers", async () => {
     const { host, transcript } = await load(`
       console.log("loaded");
