@@ -5,20 +5,36 @@
  * (kept-alive esbuild context + plain node) and for a plain `node --import tsx`
  * start, interleaved so machine noise falls on both alike.
  *
- *   npm run bench -- [--saves N] [--lesson 3]
+ * With --web, it measures the default start with the web view (`labs lesson --web`)
+ * and a real Chromium page following it, against the same without: one workspace,
+ * one watch loop and one server build, the web view's reporter taking part in every
+ * other save (so nothing but the web view differs), and how long after the save the
+ * page shows the verdict.
+ *
+ *   npm run bench -- [--saves N] [--lesson 3] [--web]
  */
-import { appendFile, rm } from "node:fs/promises";
+import { appendFile, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { CHROMIUM_ARGS } from "../src/checks/browser.ts";
+import { START_STEP } from "../src/checks/harness.ts";
 import type { LessonResult } from "../src/checks/results.ts";
-import { findLesson, loadCourse } from "../src/course/manifest.ts";
+import { findLesson, loadChecker, loadCourse } from "../src/course/manifest.ts";
 import { checkLesson } from "../src/course/run-lessons.ts";
 import { materialise } from "../src/course/self-check.ts";
+import { combine } from "../src/report/reporter.ts";
 import { createBuilder, RUNNER_ROOT, type ServerBuilder } from "../src/runner/build.ts";
+import { findChromium } from "../src/runner/chromium.ts";
 import { WatchLoop } from "../src/watch/watch-loop.ts";
+import { WebView } from "../src/web/web-view.ts";
 
 const { values } = parseArgs({
-  options: { saves: { type: "string", default: "12" }, lesson: { type: "string", default: "3" } },
+  options: {
+    saves: { type: "string", default: "12" },
+    lesson: { type: "string", default: "3" },
+    web: { type: "boolean", default: false },
+  },
 });
 const saves = Math.min(Number(values.saves), 50);
 const lesson = findLesson(loadCourse(), values.lesson);
@@ -30,9 +46,15 @@ interface Variant {
   loop: WatchLoop;
   verdict?: (r: LessonResult) => void;
   times: number[];
+  /** With the web view: its page, and how long after each save the page showed the verdict. */
+  web?: { view: WebView; page: Page; times: number[] };
+  /** Whether the web view takes part in the next save's check. */
+  webOn?: boolean;
+  /** Resolves when the last check has ended, teardown included. */
+  settled: Promise<unknown>;
 }
 
-async function variant(name: string, mode: "esbuild" | "tsx"): Promise<Variant> {
+async function variant(name: string, mode: "esbuild" | "tsx", web = false): Promise<Variant> {
   // inside the runner, so tsx (which runs the source in place) resolves the packages
   const workspace = await materialise(
     lesson.solutionDir,
@@ -45,16 +67,23 @@ async function variant(name: string, mode: "esbuild" | "tsx"): Promise<Variant> 
     workspace,
     builder,
     times: [],
+    settled: Promise.resolve(),
     loop: undefined as unknown as WatchLoop,
   };
+  if (web) v.web = await openWebView(workspace);
   v.loop = new WatchLoop(workspace, {
-    run: async () => {
+    run: async (changed) => {
+      let done = () => {};
+      v.settled = new Promise<void>((r) => {
+        done = r;
+      });
       // the verdict is what the learner sees: it is printed before the servers are torn down
+      const verdict = { onLessonEnd: (r: LessonResult) => v.verdict?.(r) };
       await checkLesson(lesson, {
         workspace,
         builder,
-        reporter: { onLessonEnd: (r) => v.verdict?.(r) },
-      });
+        reporter: v.web && v.webOn ? combine([verdict, v.web.view.reporter(changed)]) : verdict,
+      }).finally(done);
     },
     key: () => {},
   });
@@ -64,8 +93,46 @@ async function variant(name: string, mode: "esbuild" | "tsx"): Promise<Variant> 
   return v;
 }
 
+/** The web view of `workspace`, and a Chromium page that follows it and notes when a verdict lands. */
+async function openWebView(workspace: string): Promise<Variant["web"]> {
+  const executablePath = findChromium();
+  if (!executablePath)
+    throw new Error("--web needs Chromium (apt-get install chromium, or CHROMIUM_PATH)");
+  const checker = await loadChecker(lesson);
+  const view = await WebView.start({
+    workspace,
+    course: loadCourse(),
+    lesson,
+    markdown: await readFile(lesson.lessonFile, "utf8"),
+    steps: [...(checker.server === false ? [] : [START_STEP]), ...checker.steps],
+    port: 0,
+  });
+  browser ??= await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  const page = await browser.newPage();
+  await page.goto(view.url);
+  await page.waitForSelector('[data-conn="live"]');
+  // Date.now() on both sides: the page and the runner share the machine's clock
+  await page.evaluate(() => {
+    const w = window as unknown as { verdictAt: number };
+    w.verdictAt = 0;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-region="status"] [data-verdict="pass"]'))
+        w.verdictAt = Date.now();
+    }).observe(document.querySelector('[data-region="status"]')!, {
+      childList: true,
+      subtree: true,
+    });
+  });
+  return { view, page, times: [] };
+}
+
+let browser: Browser | undefined;
+
 async function save(v: Variant, n: number): Promise<number> {
+  // the previous check's teardown is not part of this save's time
+  await v.settled;
   const t0 = performance.now();
+  const wall = Date.now();
   const done = new Promise<LessonResult>((resolve) => {
     v.verdict = resolve;
   });
@@ -76,7 +143,19 @@ async function save(v: Variant, n: number): Promise<number> {
   const result = await Promise.race([done, timeout]);
   if (result.status !== "pass")
     throw new Error(`${v.name}: the reference solution did not pass (${result.status})`);
-  return performance.now() - t0;
+  const ms = performance.now() - t0;
+  if (v.web && v.webOn) {
+    await v.web.page.waitForFunction(
+      (after) => (window as unknown as { verdictAt: number }).verdictAt >= after,
+      wall,
+      { timeout: 10_000 },
+    );
+    const at = await v.web.page.evaluate(
+      () => (window as unknown as { verdictAt: number }).verdictAt,
+    );
+    v.web.times.push(at - wall);
+  }
+  return ms;
 }
 
 const stats = (xs: number[]) => {
@@ -84,15 +163,28 @@ const stats = (xs: number[]) => {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s.at(-1)! };
 };
 
-const variants = [
-  await variant("esbuild + node (default)", "esbuild"),
-  await variant("node --import tsx", "tsx"),
-];
+const variants = values.web
+  ? [await variant("default + web view", "esbuild", true)]
+  : [
+      await variant("esbuild + node (default)", "esbuild"),
+      await variant("node --import tsx", "tsx"),
+    ];
 try {
+  const without: number[] = [];
   for (let i = 0; i < saves; i++) {
+    if (values.web) {
+      const v = variants[0];
+      for (const on of i % 2 === 0 ? [true, false] : [false, true]) {
+        v.webOn = on;
+        (on ? v.times : without).push(await save(v, i * 2 + Number(on)));
+      }
+      continue;
+    }
     const order = i % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) v.times.push(await save(v, i));
   }
+  if (values.web)
+    variants.unshift({ ...variants[0], name: "default, no web view", times: without });
   console.log(
     `Save-to-verdict, lesson ${lesson.number} reference solution, ${saves} saves each (ms):`,
   );
@@ -103,9 +195,17 @@ try {
     );
   }
   const ratio = stats(variants[1].times).median / stats(variants[0].times).median;
-  console.log(`  tsx / default median ratio: ${ratio.toFixed(2)}×`);
+  if (values.web) {
+    const page = stats(variants[1].web!.times);
+    console.log(
+      `  the page showed the verdict     median ${page.median.toFixed(0)}  (min ${page.min.toFixed(0)}, max ${page.max.toFixed(0)}) after the save`,
+    );
+    console.log(`  with / without web view median ratio: ${ratio.toFixed(2)}×`);
+  } else console.log(`  tsx / default median ratio: ${ratio.toFixed(2)}×`);
 } finally {
-  for (const v of variants) {
+  await browser?.close();
+  for (const v of values.web ? variants.slice(-1) : variants) {
+    await v.web?.view.close();
     await v.loop.close();
     await v.builder.dispose();
     await rm(v.workspace, { recursive: true, force: true });

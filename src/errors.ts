@@ -54,8 +54,13 @@ export class LearnerError extends Error {
 export class CheckFailure extends LearnerError {
   readonly expected?: string;
   readonly received?: string;
+  /** The transcript actor whose expectation failed (`poller-live`, `sse@B`), for the diagram's mark. */
+  readonly actor?: string;
 
-  constructor(message: string, opts: { expected?: string; received?: string; hint?: string } = {}) {
+  constructor(
+    message: string,
+    opts: { expected?: string; received?: string; hint?: string; actor?: string } = {},
+  ) {
     const details: string[] = [];
     if (opts.expected !== undefined) details.push(`Expected: ${opts.expected}`);
     if (opts.received !== undefined) details.push(`Received: ${opts.received}`);
@@ -63,6 +68,7 @@ export class CheckFailure extends LearnerError {
     this.name = "CheckFailure";
     this.expected = opts.expected;
     this.received = opts.received;
+    this.actor = opts.actor;
   }
 }
 

@@ -48,6 +48,7 @@ async function checkReleased(
     fail(`${label} was still open ${RELEASE_WITHIN} ms after ${change} answered.`, {
       expected: `GET ${poll.path} to answer right after the change`,
       received: "no answer yet",
+      actor: poll.name,
     });
   }
   const res = await pollResponse(poll);

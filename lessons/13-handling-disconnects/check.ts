@@ -252,7 +252,7 @@ async function startClient(
   );
   h.onTeardown(() => client.call("close").catch(() => {}));
   const probe: ClientProbe = { client, reconnecting: [], messages: [], randoms };
-  const log = h.actor("your client");
+  const log = h.actor("your client", { peer: "test-server" });
   try {
     await client.call("on", "reconnecting", (info: unknown) => {
       const { attempt, delayMs } = (info ?? {}) as { attempt?: unknown; delayMs?: unknown };
@@ -510,7 +510,7 @@ export default defineChecker({
         "Rooms live on the server's side of a connection, so a new connection is in no room until it says which board it wants, and that join must come first. The code using the client wants objects, not raw text frames, so the client parses what arrives before passing it on.",
       hint: 'In connect() of ReconnectingSocket, create new options.WebSocket(url); on "open" send JSON.stringify({ type: "join", boardId }) before anything else; on "message" JSON.parse(event.data) and call the "message" listeners with the result.',
       async run(h) {
-        const server = new TestServer(h.actor("test-server"));
+        const server = new TestServer(h.actor("test-server", { peer: "your client" }));
         await server.start();
         h.onTeardown(() => server.stop());
         const probe = await startClient(h, `${server.url}/c1`, {
@@ -526,7 +526,7 @@ export default defineChecker({
           task: { id: "task-probe", title: "From the test server" },
         };
         first.ws!.send(JSON.stringify(event));
-        h.actor("test-server").send(`#1 ${JSON.stringify(event)}`);
+        h.actor("test-server", { peer: "your client" }).send(`#1 ${JSON.stringify(event)}`);
         const came = await server.until(() => probe.messages.length > 0, 1000);
         check(came, 'The client\'s "message" listeners got nothing.', {
           expected: `the parsed object ${JSON.stringify(event)}`,

@@ -2,8 +2,11 @@ import { CheckFailure } from "../errors.ts";
 import { excerpt } from "./transcript.ts";
 import type { HttpResult } from "./types.ts";
 
+/** What a failure says beyond its message: expected and received words, and whose expectation it was. */
+export type FailureWords = { expected?: string; received?: string; actor?: string };
+
 /** Throws a CheckFailure with `message` and optional expected/received words. */
-export function fail(message: string, opts: { expected?: string; received?: string } = {}): never {
+export function fail(message: string, opts: FailureWords = {}): never {
   throw new CheckFailure(message, opts);
 }
 
@@ -11,7 +14,7 @@ export function fail(message: string, opts: { expected?: string; received?: stri
 export function check(
   condition: unknown,
   message: string,
-  opts: { expected?: string; received?: string } = {},
+  opts: FailureWords = {},
 ): asserts condition {
   if (!condition) fail(message, opts);
 }

@@ -7,7 +7,13 @@ import { createHttpClient } from "./http-client.ts";
 import { analyseModule, bundleKit } from "./learner-module.ts";
 import type { LessonResult, StepResult, StepStatus } from "./results.ts";
 import { openSse } from "./sse-client.ts";
-import { isAboutHeartbeats, type Transcript } from "./transcript.ts";
+import {
+  conciseLines,
+  isAboutHeartbeats,
+  linesAsText,
+  locateFailure,
+  type Transcript,
+} from "./transcript.ts";
 import {
   type LessonChecker,
   type LessonInfo,
@@ -91,7 +97,7 @@ export async function runChecker(opts: {
   const ctx: StepContext = {
     lesson: { number: lesson.number, slug: lesson.slug, title: lesson.title },
     log,
-    actor: (name) => transcript.logger(name),
+    actor: (name, ao) => transcript.logger(name, ao),
     get server() {
       return firstServer();
     },
@@ -113,7 +119,7 @@ export async function runChecker(opts: {
       const name = so.name ?? uniqueName("sse");
       const client = await openSse(`${server.url}${path}`, {
         name,
-        logger: transcript.logger(name),
+        logger: transcript.logger(name, { peer: server.name }),
         lastEventId: so.lastEventId,
         devPort: server.devPort,
         headers: so.headers,
@@ -128,7 +134,7 @@ export async function runChecker(opts: {
       const name = wo.name ?? uniqueName("ws");
       const client = await openWs(`${server.wsUrl}${path}`, {
         name,
-        logger: transcript.logger(name),
+        logger: transcript.logger(name, { peer: server.name }),
         cookie: wo.cookie,
         origin: wo.origin,
         headers: wo.headers,
@@ -212,7 +218,7 @@ export async function runChecker(opts: {
         continue;
       }
       events?.onStepStart?.(lesson, step);
-      const from = transcript.lines.length;
+      const from = transcript.section();
       const ac = new AbortController();
       stepSignal = ac.signal;
       const result = renderResult(
@@ -223,9 +229,16 @@ export async function runChecker(opts: {
       );
       watchHost = undefined;
       stepSignal = undefined;
-      if (result.status !== "pass" && result.status !== "skipped") {
-        result.transcript = transcript.excerpt(from, 40, {
-          heartbeats: isAboutHeartbeats(step),
+      const failing = result.status !== "pass" && result.status !== "skipped";
+      result.lines = conciseLines(transcript.lines.slice(from), {
+        heartbeats: isAboutHeartbeats(step),
+        max: failing ? 40 : 80,
+      });
+      if (failing) {
+        result.transcript = linesAsText(result.lines);
+        result.failedAt = locateFailure(result.lines, result.message ?? "", {
+          actor: result.failedAt?.actor,
+          details: result.details,
         });
         // replay lines for a second instance need both instances running by hand
         const [first, ...others] = launcher?.servers ?? [];
@@ -378,15 +391,18 @@ function describeFailure(error: unknown): {
   details?: string[];
   code: string;
   hint?: string;
+  failedAt?: { actor: string };
 } {
   if (error instanceof LearnerError) {
     const status: StepStatus = ENVIRONMENT_CODES.has(error.code) ? "error" : "fail";
+    const actor = error instanceof CheckFailure ? error.actor : undefined;
     return {
       status,
       message: error.message,
       details: error.details,
       code: error.code,
       ...(error.hint ? { hint: error.hint } : {}),
+      ...(actor ? { failedAt: { actor } } : {}),
     };
   }
   const err = error as Error;

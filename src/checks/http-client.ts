@@ -79,8 +79,12 @@ async function send(
   }
   const url = `${server.url}${path}`;
   const curl = curlFor(method, path, { headers, body, base: devBase(server.devPort) });
-  logger.send(`${method} ${path}${body ? ` ${excerpt(body, 200)}` : ""}`);
-  logger.curl(curl);
+  const peer = server.name;
+  logger.send(`${method} ${path}${body ? ` ${excerpt(body, 200)}` : ""}`, {
+    peer,
+    message: "request",
+    replay: curl,
+  });
   const t0 = performance.now();
   let res: Response;
   let text: string;
@@ -103,6 +107,7 @@ async function send(
   const durationMs = Math.round(performance.now() - t0);
   logger.recv(
     `${res.status} ${res.statusText || STATUS_CODES[res.status] || ""} (${durationMs} ms) ${excerpt(text, 240)}`,
+    { peer, message: "response" },
   );
   return {
     method,

@@ -1,3 +1,5 @@
+import type { ShownLine } from "./transcript.ts";
+
 /** Outcome of one step: `error` means the step could not judge the code (environment trouble). */
 export type StepStatus = "pass" | "fail" | "error" | "skipped";
 
@@ -22,8 +24,16 @@ export interface StepResult {
   details?: string[];
   /** The error code of a failure (CHECK_FAILED, STEP_TIMEOUT, SERVER_EXITED …). */
   code?: string;
-  /** The transcript lines this step produced, for a failing step. */
+  /** The transcript lines this step produced, as text, for a failing step. */
   transcript?: string;
+  /**
+   * The lines this step produced, as every report shows them (made concise by
+   * `conciseLines`): actor, other end, kind of message, time, text and replay
+   * line. `transcript` is these as text. results.json keeps them for failing steps.
+   */
+  lines?: ShownLine[];
+  /** For a failing step: the actor whose expectation failed and, when one is, the index in `lines` of the message it is about. */
+  failedAt?: { actor: string; line?: number };
 }
 
 /** What one lesson's check did. */

@@ -150,12 +150,12 @@ class SseStream implements SseClient {
         onEvent: (e) => this.record(e),
         onComment: (c) => {
           this.comments.push(c);
-          opts.logger.recv(`: ${excerpt(c, 200)}`);
+          opts.logger.recv(`: ${excerpt(c, 200)}`, { message: "comment" });
           this.notify();
         },
         onRetry: (ms) => {
           this.retry = ms;
-          opts.logger.recv(`retry: ${ms}`);
+          opts.logger.recv(`retry: ${ms}`, { message: "comment" });
         },
       },
       opts.lastEventId,
@@ -176,8 +176,7 @@ class SseStream implements SseClient {
 
   open(timeout: number, signal?: AbortSignal): Promise<void> {
     const { logger } = this.opts;
-    logger.send(this.where);
-    logger.curl(this.curl);
+    logger.send(this.where, { message: "request", replay: this.curl });
     return new Promise((resolve, reject) => {
       const failOpen = (message: string, reason = "the stream was closed by the checker") => {
         clearTimeout(timer);
@@ -212,7 +211,7 @@ class SseStream implements SseClient {
           this.headers.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
         }
         const type = res.headers["content-type"] ?? "(none)";
-        logger.recv(`HTTP ${this.status}, content-type: ${type}`);
+        logger.recv(`HTTP ${this.status}, content-type: ${type}`, { message: "response" });
         res.on("data", (chunk: Buffer) => this.endedBy || this.reader.push(chunk));
         res.on("end", () => this.finish("server", "the server closed the stream"));
         res.on("close", () => this.finish("server", "the connection closed"));
@@ -311,7 +310,7 @@ class SseStream implements SseClient {
     this.events.push(event);
     // The bytes as they came (escaped); the event's name beside them when no event: line gave it.
     const named = /^event:/m.test(raw) ? "" : ` (dispatched as "${event.event}")`;
-    this.opts.logger.recv(`${excerpt(raw, 240)}${named}`);
+    this.opts.logger.recv(`${excerpt(raw, 240)}${named}`, { message: "event" });
     this.notify();
   }
 

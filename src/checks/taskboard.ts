@@ -225,6 +225,8 @@ export interface Outcome {
 /** A long poll in flight, with the times it started and finished. */
 export interface Poll {
   readonly path: string;
+  /** Its actor in the transcript (`http` when it was given no name). */
+  readonly name: string;
   readonly request: PendingRequest;
   readonly startedAt: number;
   /** `performance.now()` when it finished; undefined while it is still open. */
@@ -253,6 +255,7 @@ export function startPoll(h: StepContext, path: string, name?: string): Poll {
   });
   return {
     path,
+    name: name ?? "http",
     request,
     startedAt,
     get settledAt() {
@@ -295,6 +298,7 @@ export async function checkStillOpen(poll: Poll, what: string): Promise<void> {
   fail(`GET ${poll.path} answered, but ${what}.`, {
     expected: "the request to stay open",
     received: describeOutcome(poll, outcome),
+    actor: poll.name,
   });
 }
 
@@ -305,6 +309,7 @@ export async function pollResponse(poll: Poll): Promise<HttpResult> {
     fail(`GET ${poll.path} ended without a response.`, {
       expected: "an HTTP response",
       received: describeOutcome(poll, outcome),
+      actor: poll.name,
     });
   }
   return outcome.res;

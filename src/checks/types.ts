@@ -183,8 +183,8 @@ export interface StepContext {
   lesson: LessonInfo;
   /** The tester's own logger (`[tester]`). */
   log: Logger;
-  /** A logger for another actor. */
-  actor(name: string): Logger;
+  /** A logger for another actor; `peer` names the other end of what it sends and receives (default: the first server). */
+  actor(name: string, opts?: { peer?: string }): Logger;
   /** The first server instance (undefined for lessons without a server). */
   server: ServerHandle;
   /** All started instances, in start order. */

@@ -95,10 +95,10 @@ class WsRecorder implements WsConnection {
     this.ws.on("message", (data, isBinary) => this.record(data as Buffer, isBinary));
     this.ws.on("ping", (data) => {
       this.pingsReceived++;
-      this.logger.recv("ping");
+      this.logger.recv("ping", { message: "frame" });
       if (this.autoPong && this.ws.readyState === WebSocket.OPEN) {
         this.ws.pong(data);
-        this.logger.send("pong");
+        this.logger.send("pong", { message: "frame" });
       }
     });
     this.ws.on("close", (code, reason) => {
@@ -114,8 +114,7 @@ class WsRecorder implements WsConnection {
 
   open(timeout: number): Promise<void> {
     const where = `GET ${this.target.pathname}${this.target.search}`;
-    this.logger.send(`${where} (WebSocket upgrade)`);
-    this.logger.curl(this.replay);
+    this.logger.send(`${where} (WebSocket upgrade)`, { message: "request", replay: this.replay });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.ws.terminate();
@@ -132,7 +131,7 @@ class WsRecorder implements WsConnection {
         else resolve();
       };
       const onOpen = () => {
-        this.logger.recv(`${this.status} Switching Protocols: connected`);
+        this.logger.recv(`${this.status} Switching Protocols: connected`, { message: "open" });
         done();
       };
       const onError = (err: NodeJS.ErrnoException) => {
@@ -145,7 +144,7 @@ class WsRecorder implements WsConnection {
       const onRefused = (_req: unknown, res: IncomingMessage) => {
         readBody(res, 4096, 500).then((body) => {
           const status = res.statusCode ?? 0;
-          this.logger.recv(`HTTP ${status} ${excerpt(body, 200)}`);
+          this.logger.recv(`HTTP ${status} ${excerpt(body, 200)}`, { message: "response" });
           this.ws.terminate();
           const message = `[${this.name}] ${where}: the server answered ${status} instead of 101 Switching Protocols.`;
           done(new WsHandshakeRefused(message, status, body));
@@ -205,13 +204,13 @@ class WsRecorder implements WsConnection {
   send(data: unknown): void {
     const text = typeof data === "string" ? data : JSON.stringify(data);
     this.ensureOpen("send a message");
-    this.logger.send(excerpt(text, 200));
+    this.logger.send(excerpt(text, 200), { message: "frame" });
     this.ws.send(text);
   }
 
   sendBinary(data: Uint8Array): void {
     this.ensureOpen("send a binary message");
-    this.logger.send(`binary message (${data.byteLength} bytes)`);
+    this.logger.send(`binary message (${data.byteLength} bytes)`, { message: "frame" });
     this.ws.send(data, { binary: true });
   }
 
@@ -235,7 +234,7 @@ class WsRecorder implements WsConnection {
 
   close(code?: number, reason?: string): void {
     if (this.closeInfo || this.ws.readyState >= WebSocket.CLOSING) return;
-    this.logger.send(`close ${code ?? ""} ${reason ?? ""}`.trim());
+    this.logger.send(`close ${code ?? ""} ${reason ?? ""}`.trim(), { message: "close" });
     this.ws.close(code, reason);
   }
 
@@ -248,11 +247,11 @@ class WsRecorder implements WsConnection {
   private record(data: Buffer, isBinary: boolean): void {
     if (isBinary) {
       this.messages.push({ binary: data.length });
-      this.logger.recv(`binary message (${data.length} bytes)`);
+      this.logger.recv(`binary message (${data.length} bytes)`, { message: "frame" });
     } else {
       const text = data.toString("utf8");
       this.messages.push(parseJson(text));
-      this.logger.recv(excerpt(text, 200));
+      this.logger.recv(excerpt(text, 200), { message: "frame" });
     }
     this.notify();
   }

@@ -28,6 +28,8 @@ export const FLAG_SPEC = {
   full: { type: "boolean" },
   forward: { type: "boolean" },
   all: { type: "boolean" },
+  web: { type: "boolean" },
+  "web-port": { type: "string" },
 } as const;
 
 /** Parsed command line. */
@@ -60,6 +62,8 @@ export interface Parsed {
     full?: boolean;
     forward?: boolean;
     all?: boolean;
+    web?: boolean;
+    "web-port"?: string;
   };
 }
 

@@ -6,6 +6,8 @@ Usage: npm run labs -- <command> [options]     (or: npx labs <command>)
 
 Commands
   lesson <n|slug>    Show lesson n, prepare your workspace, check it, and re-check on every save
+  web [n|slug]       The same, with a web page of the lesson, live results and a sequence
+                     diagram of every step (default: the lesson you last opened)
   check <n|slug|all> Check once (for scripts and CI); exit 0 pass, 1 fail, 2 could not check
   list               All lessons, with your progress
   hint <n>           The hint for the step you are stuck on in lesson n
@@ -19,11 +21,17 @@ Commands
 
 Shortcuts: npm run lesson 7  =  npm run labs -- lesson 7
 Run \`npm run labs -- <command> --help\` for a command's options.`,
-  lesson: `Usage: npm run lesson <n|slug> [-- --workspace DIR] [--no-watch] [--verbose]
+  lesson: `Usage: npm run lesson <n|slug> [-- --workspace DIR] [--no-watch] [--verbose] [--web]
 
 Shows the lesson text, seeds your workspace from the lesson's starter the first time
 (later lessons keep your work and only add files you do not have yet), checks your
 server, then watches your files and checks again on every save.
+
+  --web              Also serve a page on 127.0.0.1 (its address is printed): the lesson
+                     text, the steps as they run, your progress, and each step drawn as a
+                     sequence diagram (clients, your server, server B, Redis), with every
+                     request's replay line one click away. Open pages follow restarts.
+  --web-port PORT    The page's port (default: the one it had last time, else a free one)
 
 Keys while watching: h hint · r run again · l lesson text · q quit
 Without a terminal, type the letter and press Enter.`,
@@ -34,8 +42,8 @@ Options
   --solution            Check a private copy of the reference solution instead of your workspace
   --previous            Also check every earlier lesson (regression); with --solution, all of
                         them against lesson n's solution (what a learner's project must survive)
-  --reporter, -r NAME   pretty | plain | json | junit (comma-separated for several)
-  --output, -o FILE     Where json/junit go (default: standard output)
+  --reporter, -r NAME   pretty | plain | json | junit | html (comma-separated for several)
+  --output, -o FILE     Where json/junit/html go (default: standard output; html needs it)
   --verbose, -v         Stream every line of every step
 
 Exit codes: 0 every step passed, 1 a step failed, 2 the lesson could not be checked
@@ -53,6 +61,10 @@ solution's whole files; --diff compares the solution with your workspace. Only a
 have passed the lesson, unless --force.`,
   doctor:
     "Usage: npm run labs -- doctor\n\nChecks Node's version, installed modules, Redis and Chromium, and says how to fix what is missing.",
+  web: `Usage: npm run labs -- web [n|slug] [--workspace DIR] [--web-port PORT]
+
+\`npm run lesson <n> -- --web\`: the lesson's watch loop with its web view. Without a
+lesson, the one you last opened. The page is served on 127.0.0.1 only.`,
   grade: `Usage: npm run labs -- grade [options]
 
 Grades a workspace without a terminal, for CI. Each lesson runs on a private copy of the
@@ -62,8 +74,9 @@ installation, never from the workspace.
 Options
   --workspace, -w DIR   The learner's project (default: workspace/)
   --lessons LIST        Lesson numbers or slugs, comma-separated, or all (default)
-  --reporter, -r LIST   pretty, plain, json, junit, github (default: plain,json,junit, and
-                        github under GitHub Actions)
+  --reporter, -r LIST   pretty, plain, json, junit, github, html (default: plain,json,junit,
+                        and github under GitHub Actions). html writes report.html: one
+                        self-contained file with every step's sequence diagram
   --output, -o DIR      Where results.json and junit.xml go (default: reports/)
   --jobs N              Lessons graded at once (default: the number of cores)
   --solution, --starter Grade each lesson's reference solution or starter instead

@@ -12,6 +12,7 @@ import { listCommand } from "./commands/list.ts";
 import { newCommand } from "./commands/new.ts";
 import { resetCommand } from "./commands/reset.ts";
 import { solutionCommand } from "./commands/solution.ts";
+import { webCommand } from "./commands/web.ts";
 import { HELP } from "./help.ts";
 import { type CliIO, EXIT } from "./io.ts";
 
@@ -19,6 +20,7 @@ type Command = (p: Parsed, io: CliIO) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   lesson: lessonCommand,
+  web: webCommand,
   check: checkCommand,
   list: listCommand,
   hint: hintCommand,

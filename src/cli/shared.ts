@@ -9,6 +9,7 @@ import {
 } from "../course/manifest.ts";
 import { resolveWorkspace } from "../course/workspace.ts";
 import { LearnerError } from "../errors.ts";
+import { HtmlReporter } from "../report/html.ts";
 import { JsonReporter } from "../report/json.ts";
 import { JUnitReporter } from "../report/junit.ts";
 import { PrettyReporter } from "../report/pretty.ts";
@@ -72,9 +73,15 @@ export function reportersOf(p: Parsed, io: CliIO): Reporter {
     else if (name === "json") list.push(new JsonReporter({ file: p.flags.output, out: io.stdout }));
     else if (name === "junit")
       list.push(new JUnitReporter({ file: p.flags.output, out: io.stdout }));
-    else {
+    else if (name === "html") {
+      if (!p.flags.output)
+        throw new LearnerError("USAGE", "The html reporter writes a file: give it --output.", {
+          hint: "For example --reporter html --output report.html.",
+        });
+      list.push(new HtmlReporter(p.flags.output));
+    } else {
       throw new LearnerError("USAGE", `Unknown reporter "${name}".`, {
-        hint: "Reporters: pretty, plain, json, junit.",
+        hint: "Reporters: pretty, plain, json, junit, html.",
       });
     }
   }

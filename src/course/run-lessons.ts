@@ -9,6 +9,7 @@ import { createBuilder, type ServerBuilder } from "../runner/build.ts";
 import { CHECK_TIMERS } from "../runner/environment.ts";
 import { Launcher } from "../runner/launcher.ts";
 import { provideRedis, type RedisHandle } from "../runner/redis.ts";
+import { monitorRedis } from "../runner/redis-monitor.ts";
 import { renderLessonRefs } from "./lesson-refs.ts";
 import { courseOf, type Lesson, loadChecker } from "./manifest.ts";
 
@@ -42,6 +43,7 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
   const ownBuilder = !opts.builder;
   const builder = opts.builder ?? createBuilder(opts.workspace, opts.env?.LABS_RUNTIME);
   let redis: RedisHandle | undefined;
+  let monitor: { stop(): Promise<void> } | undefined;
   const t0 = performance.now();
   let result: LessonResult;
   let reported = false;
@@ -61,6 +63,15 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
             redisUrl: redis?.url,
             extraEnv: redis ? { REDIS_PREFIX: redis.prefix, ...checker.env } : checker.env,
           });
+    // What the servers say to Redis goes into the transcript too, from the instance that said it.
+    if (redis && launcher)
+      monitor = await monitorRedis({
+        url: redis.url,
+        prefix: redis.prefix,
+        transcript,
+        servers: () =>
+          launcher.servers.map((s) => ({ name: s.name, pids: () => s.process.groupPids() })),
+      });
     result = await runChecker({
       lesson: info,
       checker,
@@ -89,6 +100,7 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
       error: { code: error.code, message: error.message, hint: error.hint, details: error.details },
     };
   } finally {
+    await monitor?.stop();
     await redis?.stop();
     if (ownBuilder) await builder.dispose();
     unsubscribe();

@@ -1,4 +1,5 @@
 import { appendFile } from "node:fs/promises";
+import { basename } from "node:path";
 import type { Out } from "./pretty.ts";
 import type { Reporter, RunSummary } from "./reporter.ts";
 
@@ -11,14 +12,35 @@ function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-/** The Markdown job summary of a run. */
-export function toMarkdownSummary(summary: RunSummary): string {
+/**
+ * The Markdown job summary of a run. With `htmlReport` (the html reporter ran too),
+ * it says where the report with the sequence diagrams is: in the run's artifacts,
+ * linked when GitHub's variables tell the run's address.
+ */
+export function toMarkdownSummary(
+  summary: RunSummary,
+  opts: { htmlReport?: string; env?: NodeJS.ProcessEnv } = {},
+): string {
   const lines = ["## realtime-labs grade", ""];
   const passed = summary.lessons.filter((l) => l.status === "pass").length;
   lines.push(
     `**${passed} of ${summary.lessons.length} lessons pass** (${(summary.durationMs / 1000).toFixed(1)} s)`,
     "",
   );
+  if (opts.htmlReport) {
+    const env = opts.env ?? {};
+    const run =
+      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}#artifacts`
+        : undefined;
+    const name = basename(opts.htmlReport);
+    lines.push(
+      run
+        ? `Every step drawn as a sequence diagram: \`${name}\` in [this run's artifacts](${run}).`
+        : `Every step drawn as a sequence diagram: \`${name}\` in this run's artifacts.`,
+      "",
+    );
+  }
   lines.push("| lesson | status | steps | first failure |", "|---|---|---|---|");
   for (const l of summary.lessons) {
     const ran = l.steps.filter((s) => s.status === "pass").length;
@@ -47,6 +69,7 @@ export class GitHubReporter implements Reporter {
   constructor(
     private readonly out: Out,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly opts: { htmlReport?: string } = {},
   ) {}
 
   async onRunEnd(summary: RunSummary): Promise<void> {
@@ -64,6 +87,10 @@ export class GitHubReporter implements Reporter {
       }
     }
     const file = this.env.GITHUB_STEP_SUMMARY;
-    if (file) await appendFile(file, toMarkdownSummary(summary));
+    if (file)
+      await appendFile(
+        file,
+        toMarkdownSummary(summary, { htmlReport: this.opts.htmlReport, env: this.env }),
+      );
   }
 }

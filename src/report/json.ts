@@ -36,7 +36,13 @@ export function toResults(summary: RunSummary): ResultsDocument {
     durationMs: summary.durationMs,
     generatedAt: new Date().toISOString(),
     runner: { name: "realtime-labs", node: process.version, isolation: sandboxSupport().kind },
-    lessons: summary.lessons,
+    // the structured lines of passing steps stay in the HTML report and the web view
+    lessons: summary.lessons.map((l) => ({
+      ...l,
+      steps: l.steps.map(({ lines, ...step }) =>
+        step.status === "fail" || step.status === "error" ? { ...step, lines } : step,
+      ),
+    })),
   };
 }
 

@@ -38,7 +38,7 @@ export class PrettyReporter implements Reporter {
   }
 
   onLine(line: TranscriptLine): void {
-    if (this.opts.verbose) this.out.write(`    ${this.formatLine(line)}\n`);
+    if (this.opts.verbose) this.writeLine(line);
     else if (this.buffer.length < 400) this.buffer.push(line);
   }
 
@@ -57,11 +57,15 @@ export class PrettyReporter implements Reporter {
     }
     const label = r.status === "error" ? s.yellow(s.bad) : s.red(s.bad);
     this.out.write(`  ${label} ${s.bold(r.title)} ${s.dim(`(${r.durationMs} ms)`)}\n`);
-    if (!this.opts.verbose && this.buffer.length) {
+    // the step's lines as the harness made them concise (the same the JSON and HTML
+    // reports show); the lines seen live when a result carries none
+    const shown =
+      r.lines ?? conciseLines(this.buffer, { heartbeats: isAboutHeartbeats(r), max: 40 });
+    if (!this.opts.verbose && shown.length) {
       this.out.write(`\n${s.dim("    What happened:")}\n`);
-      const heartbeats = isAboutHeartbeats(r);
-      for (const line of conciseLines(this.buffer, { heartbeats, max: 40 })) {
-        this.out.write(`    ${"note" in line ? s.dim(line.note) : this.formatLine(line)}\n`);
+      for (const line of shown) {
+        if ("note" in line) this.out.write(`    ${s.dim(line.note)}\n`);
+        else this.writeLine(line);
       }
     }
     this.out.write(`\n    ${s.red(r.message ?? "failed")}\n`);
@@ -114,6 +118,17 @@ export class PrettyReporter implements Reporter {
       const skips = l.steps.filter((x) => x.status === "skipped" && x.message).length;
       const note = skips ? s.dim(` (${skips} step${skips > 1 ? "s" : ""} skipped)`) : "";
       this.out.write(`  ${mark} ${String(l.number).padStart(2)} ${l.title}${note}\n`);
+    }
+  }
+
+  /** A transcript line, and its replay line under it when it has one. */
+  private writeLine(line: TranscriptLine): void {
+    this.out.write(`    ${this.formatLine(line)}\n`);
+    if (line.replay) {
+      const { actor, replay } = line;
+      this.out.write(
+        `    ${this.formatLine({ at: line.at, actor, kind: "curl", text: replay })}\n`,
+      );
     }
   }
 

@@ -221,7 +221,7 @@ export class LearnerProcess {
   }
 
   /** The pids of this run: the process group leader plus anything carrying the run's marker. */
-  private groupPids(): number[] {
+  groupPids(): number[] {
     const found = new Set(pidsWithEnv(RUN_MARKER, this.marker));
     if (this.alive && this.pid > 0) found.add(this.pid);
     return [...found];

@@ -53,6 +53,29 @@ describe("the labs CLI", () => {
     expect(flag.stderr).toMatch(/--frob/);
   });
 
+  it("asks for a lesson when `labs web` has none to open, and refuses --web without watching", async () => {
+    const ws = await tempDir();
+    const web = await runCli(["web", "--workspace", ws]);
+    expect(web.code).toBe(2);
+    expect(web.stderr).toMatch(/No lesson has been opened in this workspace yet/);
+    const once = await runCli([
+      "lesson",
+      "short-polling",
+      "--workspace",
+      ws,
+      "--no-watch",
+      "--web",
+    ]);
+    expect(once.code).toBe(2);
+    expect(once.stderr).toMatch(/--web shows the checks as you save, so it needs watch mode/);
+    const port = await runCli(["lesson", "short-polling", "--workspace", ws, "--web-port", "80"]);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toMatch(/--web-port takes a port number from 1024 to 65535, not "80"/);
+    const html = await runCli(["check", "short-polling", "--solution", "--reporter", "html"]);
+    expect(html.code).toBe(2);
+    expect(html.stderr).toMatch(/The html reporter writes a file: give it --output/);
+  });
+
   it("checks a reference solution and writes a JSON report", async () => {
     const dir = await tempDir();
     const file = join(dir, "results.json");

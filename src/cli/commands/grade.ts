@@ -5,6 +5,7 @@ import { grade, selectLessons } from "../../course/grade.ts";
 import { type Lesson, loadCourse } from "../../course/manifest.ts";
 import { LearnerError } from "../../errors.ts";
 import { GitHubReporter } from "../../report/github.ts";
+import { HtmlReporter } from "../../report/html.ts";
 import { JsonReporter } from "../../report/json.ts";
 import { JUnitReporter } from "../../report/junit.ts";
 import { PrettyReporter } from "../../report/pretty.ts";
@@ -55,6 +56,7 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
   // stale or forged files from before are removed first.
   await rm(join(outDir, "results.json"), { force: true });
   await rm(join(outDir, "junit.xml"), { force: true });
+  await rm(join(outDir, "report.html"), { force: true });
 
   const reporters: Reporter[] = [];
   let live: (() => { reporter: Reporter; flush: () => void }) | undefined;
@@ -73,10 +75,16 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
       reporters.push(new JsonReporter({ file: join(outDir, "results.json") }));
     else if (name === "junit")
       reporters.push(new JUnitReporter({ file: join(outDir, "junit.xml") }));
-    else if (name === "github") reporters.push(new GitHubReporter(io.stdout, io.env));
+    else if (name === "github")
+      reporters.push(
+        new GitHubReporter(io.stdout, io.env, {
+          htmlReport: names.includes("html") ? join(outDir, "report.html") : undefined,
+        }),
+      );
+    else if (name === "html") reporters.push(new HtmlReporter(join(outDir, "report.html")));
     else
       throw new LearnerError("USAGE", `Unknown reporter "${name}".`, {
-        hint: "Reporters: pretty, plain, json, junit, github.",
+        hint: "Reporters: pretty, plain, json, junit, github, html.",
       });
   }
   const summary = await grade({
@@ -89,6 +97,7 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
     env: io.env,
   });
   if (names.includes("json")) io.stdout.write(`Results: ${join(outDir, "results.json")}\n`);
+  if (names.includes("html")) io.stdout.write(`Report: ${join(outDir, "report.html")}\n`);
   if (summary.status === "error") return EXIT.usage;
   if (summary.status === "fail") return p.flags["no-fail"] ? EXIT.ok : EXIT.failed;
   return EXIT.ok;

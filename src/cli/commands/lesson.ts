@@ -1,19 +1,23 @@
 import { readFile } from "node:fs/promises";
+import { START_STEP } from "../../checks/harness.ts";
 import type { LessonResult } from "../../checks/results.ts";
 import { type LaidResult, layLesson } from "../../course/carry-over.ts";
 import { renderLessonRefs } from "../../course/lesson-refs.ts";
 import { type Course, isAvailable, type Lesson, loadChecker } from "../../course/manifest.ts";
 import { progressFile, readProgress, writeProgress } from "../../course/progress.ts";
 import { checkLesson, checkLessons } from "../../course/run-lessons.ts";
+import { LearnerError } from "../../errors.ts";
 import { adoptedMessage, adoptLegacyAnswers, answersRelPath } from "../../quiz/answers-file.ts";
 import { askQuiz } from "../../quiz/ask.ts";
 import { findQuiz, quizStepSlugs } from "../../quiz/lesson-quiz.ts";
 import { renderMarkdown } from "../../report/markdown.ts";
 import { PrettyReporter } from "../../report/pretty.ts";
+import { combine } from "../../report/reporter.ts";
 import type { Style } from "../../report/style.ts";
 import { createBuilder } from "../../runner/build.ts";
 import { listenKeys } from "../../watch/keys.ts";
 import { WatchLoop } from "../../watch/watch-loop.ts";
+import { WebView } from "../../web/web-view.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
 import { recordCheck } from "../record.ts";
@@ -24,6 +28,9 @@ import { writeNextHint } from "./hint.ts";
 export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   requireModules();
   const { course, lesson } = lessonArg(p);
+  // usage errors before anything in the workspace changes
+  const webWanted = wantsWeb(p);
+  const webPort = webPortOf(p);
   const ws = workspaceOf(p, io);
   const s = styleOf(io);
   const tty = Boolean(io.stdout.isTTY);
@@ -88,13 +95,30 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
     return r.status === "fail" && failed !== undefined && quizSlugs.has(failed.slug);
   };
 
+  const web = webWanted
+    ? await WebView.start({
+        workspace: ws,
+        course,
+        lesson,
+        markdown: text,
+        steps: [...(checker.server === false ? [] : [START_STEP]), ...checker.steps],
+        port: webPort,
+        heartbeatMs: heartbeatOf(io.env),
+      })
+    : undefined;
+  const webLine = () =>
+    web ? `${s.dim("Web view:")} ${s.bold(web.url)} ${s.dim("(this machine only)")}\n` : "";
+  if (web) io.stdout.write(`\n${webLine()}`);
+
   const builder = createBuilder(ws, io.env.LABS_RUNTIME, { prewarm: !p.flags["no-watch"] });
   const runOnce = async (changed: string[]): Promise<LessonResult> => {
     if (tty && changed.length) io.stdout.write("\x1b[2J\x1b[H");
     if (changed.length) io.stdout.write(s.dim(`Changed: ${changed.slice(0, 5).join(", ")}\n`));
-    const reporter = new PrettyReporter(io.stdout, s, { verbose: p.flags.verbose });
+    const pretty = new PrettyReporter(io.stdout, s, { verbose: p.flags.verbose });
+    const reporter = web ? combine([pretty, web.reporter(changed)]) : pretty;
     const result = await checkLesson(lesson, { workspace: ws, reporter, builder, env: io.env });
     await recordCheck(ws, lesson, result, course);
+    web?.refreshProgress();
     if (result.status === "pass") await afterPass(course, lesson, ws, io, s);
     return result;
   };
@@ -102,6 +126,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   if (p.flags["no-watch"]) {
     const result = await runOnce([]);
     await builder.dispose();
+    await web?.close();
     return result.status === "pass"
       ? EXIT.ok
       : result.status === "error"
@@ -111,7 +136,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
 
   const footer = () =>
     io.stdout.write(
-      `\n${s.dim(tty ? "Watching your files. Keys: h hint · r run again · l lesson text · q quit" : "Watching your files. Type h, r, l or q and press Enter.")}\n`,
+      `\n${webLine()}${s.dim(tty ? "Watching your files. Keys: h hint · r run again · l lesson text · q quit" : "Watching your files. Type h, r, l or q and press Enter.")}\n`,
     );
   let last: LessonResult | undefined;
   let resolveQuit: () => void = () => {};
@@ -161,6 +186,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   process.off("SIGTERM", onSignal);
   await loop.close();
   await builder.dispose();
+  await web?.close();
   io.stdout.write("Bye. Your work is in your workspace; run the same command to go on.\n");
   return EXIT.ok;
 }
@@ -241,4 +267,36 @@ function reportLaid(io: CliIO, s: Style, ws: string, lesson: Lesson, r: LaidResu
     io.stdout.write(
       `\n${s.yellow("!")} git is not installed, so the lesson's edits to ${r.notMerged.join(", ")} were not merged into your files. Install git and run \`npm run lesson ${lesson.number}\` again, or compare with \`npm run labs -- reset ${lesson.number}\` (it backs up your work first).\n`,
     );
+}
+
+/** True when the web view is asked for (`--web`, or a `--web-port`); refused without watching. */
+function wantsWeb(p: Parsed): boolean {
+  const asked = Boolean(p.flags.web || p.flags["web-port"]);
+  if (asked && p.flags["no-watch"])
+    throw new LearnerError("USAGE", "--web shows the checks as you save, so it needs watch mode.", {
+      hint: "Leave out --no-watch, or leave out --web and use `labs grade --reporter html` for a report.",
+    });
+  return asked;
+}
+
+/** The port `--web-port` asks for, if any. */
+function webPortOf(p: Parsed): number | undefined {
+  const raw = p.flags["web-port"];
+  if (raw === undefined) return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535)
+    throw new LearnerError(
+      "USAGE",
+      `--web-port takes a port number from 1024 to 65535, not "${raw}".`,
+      {
+        hint: "For example --web-port 4700; leave it out to take a free port.",
+      },
+    );
+  return port;
+}
+
+/** How often the web view's stream sends a heartbeat (LABS_WEB_HEARTBEAT_MS, for tests; default 15 s). */
+function heartbeatOf(env: NodeJS.ProcessEnv): number | undefined {
+  const ms = Number(env.LABS_WEB_HEARTBEAT_MS);
+  return Number.isInteger(ms) && ms >= 100 ? ms : undefined;
 }

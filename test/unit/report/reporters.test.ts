@@ -7,6 +7,7 @@ import { renderMarkdown } from "../../../src/report/markdown.ts";
 import { PrettyReporter } from "../../../src/report/pretty.ts";
 import type { RunSummary } from "../../../src/report/reporter.ts";
 import { createStyle } from "../../../src/report/style.ts";
+import { reportHtml } from "../../../src/web/page.ts";
 
 const failing: LessonResult = {
   number: 4,
@@ -80,6 +81,38 @@ describe("reporters", () => {
     );
     expect(lines[0]).toMatch(/%0AHint: return waitForUpdate\(\)/);
     expect(toMarkdownSummary(summary)).toMatch(/\*\*1 of 2 lessons pass\*\*/);
+    expect(toMarkdownSummary(summary)).not.toMatch(/report\.html/);
+  });
+
+  it("link the HTML report from the job summary when it is written", () => {
+    const env = {
+      GITHUB_SERVER_URL: "https://github.com",
+      GITHUB_REPOSITORY: "school/alice-taskboard",
+      GITHUB_RUN_ID: "42",
+    };
+    expect(toMarkdownSummary(summary, { htmlReport: "/r/report.html", env })).toContain(
+      "`report.html` in [this run's artifacts](https://github.com/school/alice-taskboard/actions/runs/42#artifacts)",
+    );
+    expect(toMarkdownSummary(summary, { htmlReport: "/r/report.html" })).toContain(
+      "`report.html` in this run's artifacts.",
+    );
+  });
+
+  it("write a self-contained HTML report: every lesson, its steps, and the failing one open", () => {
+    const html = reportHtml(summary, "2026-12-01T00:00:00.000Z");
+    expect(html).toContain("1 of 2 lessons pass");
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/=]+'/,
+    );
+    expect(html).not.toMatch(/<script src|<link /);
+    // the failing step is open, its words escaped; hint levels are folded
+    expect(html).toMatch(
+      /data-step="poll-held" data-status="fail"><details class="step-more" data-key="step:poll-held" open>/,
+    );
+    expect(html).toContain("a poll is held &lt;while&gt; idle");
+    expect(html).toMatch(
+      /<details class="hint" data-key="hint-0:poll-held"><summary>Hint 1 · where to look<\/summary>/,
+    );
   });
 
   it("print the failing step's transcript, expected vs received and the hint", () => {
