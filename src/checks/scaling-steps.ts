@@ -446,7 +446,7 @@ export async function interruptRedis(h: StepContext, downMs: number): Promise<"r
     return "restarted";
   }
   const url = new URL(redis.url);
-  const pids = h.servers.filter((s) => s.alive).map((s) => s.pid);
+  const pids = h.servers.filter((s) => s.alive).flatMap((s) => s.pids());
   const ports = new Set(connectionPorts(pids, Number(url.port || 6379)));
   check(ports.size > 0, "Your servers hold no connection to Redis.", {
     expected: `connections from your servers to ${redis.url} (REDIS_URL)`,

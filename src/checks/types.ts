@@ -20,6 +20,8 @@ export interface ServerHandle {
   /** The SQLite file this instance was told to use. */
   readonly databasePath: string;
   readonly pid: number;
+  /** Every process of this instance (in a sandbox the server runs below a wrapper): what holds its sockets. */
+  pids(): number[];
   /** True until the process has exited. */
   readonly alive: boolean;
   /** The last `n` lines the server printed. */

@@ -125,6 +125,9 @@ export class RunningServer implements ServerHandle {
   get pid() {
     return this.process.pid;
   }
+  pids(): number[] {
+    return this.process.groupPids();
+  }
   get alive() {
     return this.process.alive;
   }
