@@ -378,6 +378,7 @@ export default defineChecker({
               {
                 expected: "HTTP 403 Forbidden",
                 received: `HTTP ${ws.status}`,
+                actor: "ws-foreign",
               },
             );
             h.log.pass(`Origin: ${origin} → 403 before the upgrade`);
@@ -387,6 +388,7 @@ export default defineChecker({
             expected:
               "HTTP 403 before the upgrade: that page's script would act as Alice (cross-site WebSocket hijacking)",
             received: "101 Switching Protocols",
+            actor: "ws-foreign",
           });
         }
       },
