@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS } from "../src/checks/browser.ts";
-import { START_STEP } from "../src/checks/harness.ts";
+import { stepListOf } from "../src/checks/harness.ts";
 import type { LessonResult } from "../src/checks/results.ts";
 import { findLesson, loadChecker, loadCourse } from "../src/course/manifest.ts";
 import { checkLesson } from "../src/course/run-lessons.ts";
@@ -104,7 +104,7 @@ async function openWebView(workspace: string): Promise<Variant["web"]> {
     course: loadCourse(),
     lesson,
     markdown: await readFile(lesson.lessonFile, "utf8"),
-    steps: [...(checker.server === false ? [] : [START_STEP]), ...checker.steps],
+    steps: stepListOf(checker),
     port: 0,
   });
   browser ??= await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });

@@ -47,6 +47,11 @@ export const START_STEP = {
   hint: "Start the server with serve({ fetch: app.fetch, port }) in src/server.ts, reading the port from process.env.PORT (default 3000). Run `npm run dev` in your workspace to see the error yourself.",
 };
 
+/** The steps a checker runs, in order, as a reporter names them: START_STEP first for a lesson with a server. */
+export function stepListOf(checker: LessonChecker): { slug: string; title: string }[] {
+  return [...(checker.server === false ? [] : [START_STEP]), ...checker.steps];
+}
+
 const DEFAULT_TIMEOUT = 5000;
 
 /**

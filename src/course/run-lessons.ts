@@ -69,7 +69,7 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
         url: redis.url,
         prefix: redis.prefix,
         transcript,
-        servers: () => launcher.servers.map((s) => ({ name: s.name, pids: () => s.pids() })),
+        servers: () => launcher.servers,
       });
     result = await runChecker({
       lesson: info,

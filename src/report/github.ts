@@ -1,7 +1,7 @@
 import { appendFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Out } from "./pretty.ts";
-import type { Reporter, RunSummary } from "./reporter.ts";
+import { firstFailure, type Reporter, type RunSummary } from "./reporter.ts";
 
 /** Escapes a value for a GitHub Actions workflow command. */
 function escapeData(s: string): string {
@@ -44,8 +44,7 @@ export function toMarkdownSummary(
   lines.push("| lesson | status | steps | first failure |", "|---|---|---|---|");
   for (const l of summary.lessons) {
     const ran = l.steps.filter((s) => s.status === "pass").length;
-    const first = l.steps.find((s) => s.status === "fail" || s.status === "error");
-    const what = l.error ? l.error.message : first ? `${first.title}: ${first.message ?? ""}` : "";
+    const what = firstFailure(l);
     const icon = l.status === "pass" ? "✅ pass" : l.status === "fail" ? "❌ fail" : "⚠️ error";
     lines.push(
       `| ${l.number} ${l.title} | ${icon} | ${ran}/${l.steps.length} | ${what.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,

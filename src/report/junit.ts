@@ -1,19 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { escapeMarkup } from "./escape.ts";
 import type { Out } from "./pretty.ts";
 import type { Reporter, RunSummary } from "./reporter.ts";
-
-function esc(s: string): string {
-  return (
-    s
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
-      .replace(/&/g, "&amp;")
-      .replace(/</g, "&lt;")
-      .replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;")
-  );
-}
 
 /** JUnit XML of a run: a testsuite per lesson, a testcase per step. */
 export function toJUnit(summary: RunSummary): string {
@@ -27,22 +16,22 @@ export function toJUnit(summary: RunSummary): string {
     const name = `${String(l.number).padStart(2, "0")}-${l.slug}`;
     const st = (x: string) => l.steps.filter((s) => s.status === x).length;
     lines.push(
-      `  <testsuite name="${esc(name)}" tests="${Math.max(l.steps.length, 1)}" failures="${st("fail")}" errors="${st("error") + (l.error ? 1 : 0)}" skipped="${st("skipped")}" time="${(l.durationMs / 1000).toFixed(3)}">`,
+      `  <testsuite name="${escapeMarkup(name)}" tests="${Math.max(l.steps.length, 1)}" failures="${st("fail")}" errors="${st("error") + (l.error ? 1 : 0)}" skipped="${st("skipped")}" time="${(l.durationMs / 1000).toFixed(3)}">`,
     );
     if (l.error) {
       lines.push(
-        `    <testcase classname="${esc(name)}" name="lesson could not be checked" time="0">`,
+        `    <testcase classname="${escapeMarkup(name)}" name="lesson could not be checked" time="0">`,
       );
       lines.push(
-        `      <error message="${esc(l.error.message)}" type="${esc(l.error.code)}">${esc([...(l.error.details ?? []), l.error.hint ?? ""].join("\n"))}</error>`,
+        `      <error message="${escapeMarkup(l.error.message)}" type="${escapeMarkup(l.error.code)}">${escapeMarkup([...(l.error.details ?? []), l.error.hint ?? ""].join("\n"))}</error>`,
       );
       lines.push("    </testcase>");
     }
     for (const s of l.steps) {
       lines.push(
-        `    <testcase classname="${esc(name)}" name="${esc(`${s.slug}: ${s.title}`)}" time="${(s.durationMs / 1000).toFixed(3)}">`,
+        `    <testcase classname="${escapeMarkup(name)}" name="${escapeMarkup(`${s.slug}: ${s.title}`)}" time="${(s.durationMs / 1000).toFixed(3)}">`,
       );
-      const body = esc(
+      const body = escapeMarkup(
         [
           ...(s.details ?? []),
           ...(s.nudge ? [`Where to look: ${s.nudge}`] : []),
@@ -54,14 +43,16 @@ export function toJUnit(summary: RunSummary): string {
       );
       if (s.status === "fail")
         lines.push(
-          `      <failure message="${esc(s.message ?? "")}" type="${esc(s.code ?? "CHECK_FAILED")}">${body}</failure>`,
+          `      <failure message="${escapeMarkup(s.message ?? "")}" type="${escapeMarkup(s.code ?? "CHECK_FAILED")}">${body}</failure>`,
         );
       if (s.status === "error")
         lines.push(
-          `      <error message="${esc(s.message ?? "")}" type="${esc(s.code ?? "ERROR")}">${body}</error>`,
+          `      <error message="${escapeMarkup(s.message ?? "")}" type="${escapeMarkup(s.code ?? "ERROR")}">${body}</error>`,
         );
       if (s.status === "skipped")
-        lines.push(`      <skipped message="${esc(s.message ?? "an earlier step failed")}"/>`);
+        lines.push(
+          `      <skipped message="${escapeMarkup(s.message ?? "an earlier step failed")}"/>`,
+        );
       lines.push("    </testcase>");
     }
     lines.push("  </testsuite>");

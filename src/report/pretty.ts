@@ -1,11 +1,6 @@
 import type { LessonInfo } from "../checks/harness.ts";
 import type { LessonResult, StepResult } from "../checks/results.ts";
-import {
-  conciseLines,
-  isAboutHeartbeats,
-  type LineKind,
-  type TranscriptLine,
-} from "../checks/transcript.ts";
+import type { LineKind, TranscriptLine } from "../checks/transcript.ts";
 import type { Reporter, RunSummary } from "./reporter.ts";
 import type { Style } from "./style.ts";
 
@@ -20,8 +15,6 @@ export interface Out {
  * received, and the hint. `verbose` streams every transcript line as it happens.
  */
 export class PrettyReporter implements Reporter {
-  private buffer: TranscriptLine[] = [];
-
   constructor(
     private readonly out: Out,
     private readonly style: Style,
@@ -33,13 +26,8 @@ export class PrettyReporter implements Reporter {
     this.out.write(`\n${s.bold(`Lesson ${lesson.number} · ${lesson.title}`)}\n`);
   }
 
-  onStepStart(): void {
-    this.buffer = [];
-  }
-
   onLine(line: TranscriptLine): void {
     if (this.opts.verbose) this.writeLine(line);
-    else if (this.buffer.length < 400) this.buffer.push(line);
   }
 
   onStepResult(_lesson: LessonInfo, r: StepResult): void {
@@ -57,10 +45,8 @@ export class PrettyReporter implements Reporter {
     }
     const label = r.status === "error" ? s.yellow(s.bad) : s.red(s.bad);
     this.out.write(`  ${label} ${s.bold(r.title)} ${s.dim(`(${r.durationMs} ms)`)}\n`);
-    // the step's lines as the harness made them concise (the same the JSON and HTML
-    // reports show); the lines seen live when a result carries none
-    const shown =
-      r.lines ?? conciseLines(this.buffer, { heartbeats: isAboutHeartbeats(r), max: 40 });
+    // the step's lines as the harness made them concise: the same the JSON and HTML reports show
+    const shown = r.lines ?? [];
     if (!this.opts.verbose && shown.length) {
       this.out.write(`\n${s.dim("    What happened:")}\n`);
       for (const line of shown) {

@@ -38,3 +38,10 @@ export function combine(reporters: Reporter[]): Reporter {
     },
   };
 }
+
+/** A lesson's first failure in one line (why it could not be checked, or its first failing step and message), or "". */
+export function firstFailure(lesson: LessonResult): string {
+  if (lesson.error) return lesson.error.message;
+  const first = lesson.steps.find((s) => s.status === "fail" || s.status === "error");
+  return first ? `${first.title}: ${first.message ?? ""}` : "";
+}

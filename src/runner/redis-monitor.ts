@@ -135,7 +135,7 @@ export async function monitorRedis(opts: {
   url: string;
   prefix: string;
   transcript: Transcript;
-  servers: () => RedisMonitorServer[];
+  servers: () => readonly RedisMonitorServer[];
 }): Promise<RedisMonitor> {
   const { url, prefix, transcript } = opts;
   let createClient: CreateClient;
@@ -169,7 +169,7 @@ export async function monitorRedis(opts: {
 
   const lookUp = () => {
     lookedUpAt = performance.now();
-    let servers: RedisMonitorServer[] = [];
+    let servers: readonly RedisMonitorServer[] = [];
     try {
       servers = opts.servers();
     } catch {

@@ -1,4 +1,5 @@
 import type { ShownLine, TranscriptLine } from "../checks/transcript.ts";
+import { escapeMarkup as esc } from "../report/escape.ts";
 
 /**
  * Draws a step's transcript as a sequence diagram, in HTML: one lane per actor
@@ -141,14 +142,4 @@ function kindTag(line: TranscriptLine): string {
 
 function copyButton(text: string): string {
   return `<button type="button" class="seq-copy" data-copy="${esc(text)}" title="Copy the line that replays this: ${esc(text)}">copy replay</button>`;
-}
-
-/** Escapes text for HTML content and attribute values. */
-export function esc(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
 }

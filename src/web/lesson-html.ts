@@ -8,7 +8,7 @@ import typescript from "highlight.js/lib/languages/typescript";
 import xml from "highlight.js/lib/languages/xml";
 import { Marked } from "marked";
 import { markedHighlight } from "marked-highlight";
-import { esc } from "./diagram.ts";
+import { escapeMarkup as esc } from "../report/escape.ts";
 
 for (const [name, language] of Object.entries({
   bash,

@@ -34,7 +34,12 @@ export class LiveServer {
 
   private constructor(
     private readonly server: Server,
-    private readonly opts: { title: string; heading: string; heartbeatMs: number },
+    private readonly opts: {
+      title: string;
+      heading: string;
+      restart?: string;
+      heartbeatMs: number;
+    },
     regions: Regions,
   ) {
     this.regions = regions;
@@ -45,13 +50,20 @@ export class LiveServer {
     port?: number;
     title: string;
     heading: string;
+    /** The command that starts the runner again (the page says it when the runner is gone). */
+    restart?: string;
     regions: Regions;
     heartbeatMs?: number;
   }): Promise<LiveServer> {
     const server = createServer();
     const live = new LiveServer(
       server,
-      { title: opts.title, heading: opts.heading, heartbeatMs: opts.heartbeatMs ?? 15_000 },
+      {
+        title: opts.title,
+        heading: opts.heading,
+        restart: opts.restart,
+        heartbeatMs: opts.heartbeatMs ?? 15_000,
+      },
       opts.regions,
     );
     server.on("request", (req, res) => live.handle(req, res));

@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { LessonResult, StepResult, StepStatus } from "../checks/results.ts";
-import type { RunSummary } from "../report/reporter.ts";
-import { esc, sequenceDiagram } from "./diagram.ts";
+import { escapeMarkup as esc } from "../report/escape.ts";
+import { firstFailure, type RunSummary } from "../report/reporter.ts";
+import { sequenceDiagram } from "./diagram.ts";
 
 /** A step as the page shows it: not run yet, running, or with its result. */
 export interface StepView {
@@ -167,13 +168,15 @@ export function pageHtml(opts: {
   heading: string;
   regions: Regions;
   live?: boolean;
+  /** The command that starts this page's runner again, said when the runner is gone. */
+  restart?: string;
 }): string {
   const r = opts.regions;
   const head = `<link rel="stylesheet" href="/assets/page.css"><script src="/assets/live.js" defer></script>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(opts.title)}</title>${head}</head>
-<body${opts.live ? ' data-live="1"' : ""}>
+<body${opts.live ? ' data-live="1"' : ""}${opts.restart ? ` data-restart="${esc(opts.restart)}"` : ""}>
 <header class="top"><h1>${opts.heading}</h1>${opts.live ? '<span class="conn" data-conn="connecting">connecting…</span>' : ""}</header>
 <div class="layout">
 <nav class="progress" data-region="progress">${r.progress}</nav>
@@ -197,8 +200,7 @@ export function reportHtml(summary: RunSummary, generatedAt = new Date().toISOSt
     summary.lessons
       .map((l) => {
         const ok = l.steps.filter((s) => s.status === "pass").length;
-        const first = l.steps.find((s) => s.status === "fail" || s.status === "error");
-        const what = l.error?.message ?? (first ? `${first.title}: ${first.message ?? ""}` : "");
+        const what = firstFailure(l);
         return `<tr class="row-${l.status}"><td><a href="#lesson-${esc(l.slug)}">${l.number} ${esc(l.title)}</a></td><td>${l.status}</td><td>${ok}/${l.steps.length}</td><td>${inlineText(what)}</td></tr>`;
       })
       .join("") +

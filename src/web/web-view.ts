@@ -4,10 +4,10 @@ import { join } from "node:path";
 import type { LessonInfo } from "../checks/harness.ts";
 import type { LessonResult, StepResult } from "../checks/results.ts";
 import { type Course, isAvailable, type Lesson } from "../course/manifest.ts";
-import { readProgress } from "../course/progress.ts";
+import { hasPassed, type Progress, readProgress } from "../course/progress.ts";
 import { LearnerError } from "../errors.ts";
+import { escapeMarkup as esc } from "../report/escape.ts";
 import type { Reporter } from "../report/reporter.ts";
-import { esc } from "./diagram.ts";
 import { lessonHtml } from "./lesson-html.ts";
 import { LiveServer } from "./live-server.ts";
 import {
@@ -70,6 +70,7 @@ export class WebView {
     const base = {
       title: `${title} · realtime-labs`,
       heading: `realtime-labs · ${esc(title)}`,
+      restart: `npm run lesson ${opts.lesson.number} -- --web`,
       regions,
       heartbeatMs: opts.heartbeatMs,
     };
@@ -186,9 +187,9 @@ export class WebView {
 }
 
 function progressOf(workspace: string, course: Course, lesson: Lesson): ProgressView {
-  let passed: Record<string, { passedAt?: string }> = {};
+  let progress: Progress | undefined;
   try {
-    passed = readProgress(workspace).lessons;
+    progress = readProgress(workspace);
   } catch {
     // a progress file from a newer runner: the lesson command says so; the page shows none
   }
@@ -197,7 +198,7 @@ function progressOf(workspace: string, course: Course, lesson: Lesson): Progress
       number: l.number,
       slug: l.slug,
       title: l.title,
-      passed: Boolean(passed[l.slug]?.passedAt),
+      passed: progress ? hasPassed(progress, l) : false,
       current: l.slug === lesson.slug,
     })),
   };

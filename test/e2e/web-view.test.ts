@@ -125,7 +125,9 @@ describe.skipIf(!executablePath)("the web view, in a real Chromium", () => {
     // the runner goes away: the page says so; it comes back: the page resumes by itself
     await quit(run);
     await page.waitForSelector('[data-conn="down"]', { timeout: 5000 });
-    expect(await page.locator(".conn").textContent()).toMatch(/disconnected/);
+    expect(await page.locator(".conn").textContent()).toMatch(
+      /disconnected: the runner has stopped\. Run npm run lesson 4 -- --web again/,
+    );
     run = await startWeb("long-polling", workspace, port);
     await page.waitForSelector('body[data-resumed="snapshot"]', { timeout: 10_000 });
     await page.waitForSelector('[data-conn="live"]', { timeout: 10_000 });

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { START_STEP } from "../../checks/harness.ts";
+import { stepListOf } from "../../checks/harness.ts";
 import type { LessonResult } from "../../checks/results.ts";
 import { type LaidResult, layLesson } from "../../course/carry-over.ts";
 import { renderLessonRefs } from "../../course/lesson-refs.ts";
@@ -101,7 +101,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
         course,
         lesson,
         markdown: text,
-        steps: [...(checker.server === false ? [] : [START_STEP]), ...checker.steps],
+        steps: stepListOf(checker),
         port: webPort,
         heartbeatMs: heartbeatOf(io.env),
       })

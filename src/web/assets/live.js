@@ -60,7 +60,13 @@
       everConnected = true;
     };
     source.onerror = () => {
-      say("down", "disconnected: the runner is not answering (it reconnects by itself)");
+      const restart = document.body.dataset.restart;
+      say(
+        "down",
+        restart
+          ? `disconnected: the runner has stopped. Run ${restart} again and this page picks up by itself`
+          : "disconnected: the runner has stopped. Start it again and this page picks up by itself",
+      );
       if (source.readyState === EventSource.CLOSED) setTimeout(connect, 1000);
     };
     const seen = (e) => {
