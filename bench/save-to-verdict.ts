@@ -25,7 +25,7 @@ import { checkLesson } from "../src/course/run-lessons.ts";
 import { materialise } from "../src/course/self-check.ts";
 import { combine } from "../src/report/reporter.ts";
 import { createBuilder, RUNNER_ROOT, type ServerBuilder } from "../src/runner/build.ts";
-import { findChromium } from "../src/runner/chromium.ts";
+import { CHROMIUM_FIX, findChromium } from "../src/runner/chromium.ts";
 import { WatchLoop } from "../src/watch/watch-loop.ts";
 import { WebView } from "../src/web/web-view.ts";
 
@@ -96,8 +96,7 @@ async function variant(name: string, mode: "esbuild" | "tsx", web = false): Prom
 /** The web view of `workspace`, and a Chromium page that follows it and notes when a verdict lands. */
 async function openWebView(workspace: string): Promise<Variant["web"]> {
   const executablePath = findChromium();
-  if (!executablePath)
-    throw new Error("--web needs Chromium (apt-get install chromium, or CHROMIUM_PATH)");
+  if (!executablePath) throw new Error(`--web needs Chromium. ${CHROMIUM_FIX}`);
   const checker = await loadChecker(lesson);
   const view = await WebView.start({
     workspace,

@@ -13,7 +13,7 @@ import { CHROMIUM_ARGS } from "../src/checks/browser.ts";
 import { listFixtures, materialiseFixture } from "../src/course/fixtures.ts";
 import { findLesson, loadCourse } from "../src/course/manifest.ts";
 import { RUNNER_ROOT } from "../src/runner/build.ts";
-import { findChromium } from "../src/runner/chromium.ts";
+import { CHROMIUM_FIX, findChromium } from "../src/runner/chromium.ts";
 import { freePort } from "../src/runner/ports.ts";
 
 const SHOTS = [
@@ -23,8 +23,7 @@ const SHOTS = [
 ];
 
 const executablePath = findChromium();
-if (!executablePath)
-  throw new Error("No Chromium: install it (apt-get install chromium) or set CHROMIUM_PATH.");
+if (!executablePath) throw new Error(`No Chromium. ${CHROMIUM_FIX}`);
 const course = loadCourse();
 const out = join(RUNNER_ROOT, "docs", "screenshots");
 await mkdir(out, { recursive: true });

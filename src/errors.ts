@@ -29,7 +29,9 @@ export type LearnerErrorCode =
   /** A command needs git and there is none. */
   | "NO_GIT"
   /** The course history (patches, trees, the `labs dev edit` repository) is not in a state to use. */
-  | "HISTORY";
+  | "HISTORY"
+  /** A results.json given to `labs class-report` is not one `labs grade` wrote. */
+  | "RESULTS_MALFORMED";
 
 /** A problem the learner (or the person running the tool) can fix. */
 export class LearnerError extends Error {

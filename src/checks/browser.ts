@@ -10,7 +10,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { CheckFailure, LearnerError } from "../errors.ts";
-import { findChromium } from "../runner/chromium.ts";
+import { CHROMIUM_FIX, searchChromium } from "../runner/chromium.ts";
 import type { Logger } from "./transcript.ts";
 import { type ServerHandle, SkipStep, type Step, type StepContext } from "./types.ts";
 
@@ -28,8 +28,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** How to get a Chromium, for skip messages. */
-export const INSTALL_CHROMIUM =
-  "Install Chromium (Debian/Ubuntu: `sudo apt-get install -y chromium`) or point CHROMIUM_PATH at a Chromium or Chrome binary, then run the check again.";
+export const INSTALL_CHROMIUM = `${CHROMIUM_FIX} Then run the check again.`;
 
 const BROWSER_KEY = "browser:instance";
 const PAGES_KEY = "browser:pages";
@@ -50,9 +49,11 @@ export interface BrowserPage {
 export async function browserOf(h: StepContext): Promise<Browser> {
   const existing = h.state.get(BROWSER_KEY) as Browser | undefined;
   if (existing?.isConnected()) return existing;
-  const executablePath = findChromium(process.env);
+  const found = searchChromium(process.env);
+  const executablePath = found.path;
   if (!executablePath) {
     throw new SkipStep("no Chromium is installed, so this browser step could not run", [
+      ...found.skipped.map((s) => `Passed over: ${s}.`),
       INSTALL_CHROMIUM,
     ]);
   }

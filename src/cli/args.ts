@@ -19,6 +19,7 @@ export const FLAG_SPEC = {
   answers: { type: "string" },
   lessons: { type: "string" },
   jobs: { type: "string" },
+  points: { type: "string" },
   "no-fail": { type: "boolean" },
   json: { type: "boolean" },
   title: { type: "string" },
@@ -53,6 +54,7 @@ export interface Parsed {
     answers?: string;
     lessons?: string;
     jobs?: string;
+    points?: string;
     "no-fail"?: boolean;
     json?: boolean;
     title?: string;

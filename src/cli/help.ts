@@ -14,7 +14,9 @@ Commands
   reset <n>          Replace your workspace with lesson n's starter (your work is backed up first)
   solution <n>       Show lesson n's solution as a diff from its starter (after you pass it, or --force)
   doctor             Check Node, installed modules, Redis and Chromium
-  grade              Grade a workspace for CI: results.json, JUnit, GitHub annotations
+  grade              Grade a workspace for CI: results.json, JUnit, GitHub annotations,
+                     GitHub Classroom points
+  class-report <dir> One table of a class's points from each learner's results.json
   new <slug>         Scaffold a lesson (text, starter, checker, solution, fixtures, manifest)
   dev edit|save      Change the course through its one history (git), then write every tree
   dev check          Check the course itself: history, trees, every solution passes, starters and fixtures fail
@@ -60,7 +62,7 @@ Prints what lesson n's solution changes in its starter, as a diff. --full prints
 solution's whole files; --diff compares the solution with your workspace. Only after you
 have passed the lesson, unless --force.`,
   doctor:
-    "Usage: npm run labs -- doctor\n\nChecks Node's version, installed modules, Redis and Chromium, and says how to fix what is missing.",
+    "Usage: npm run labs -- doctor\n\nChecks Node's version, installed modules, Redis and the browser (Chromium or Chrome: which one, its version and where it was found), and says how to fix what is missing.",
   web: `Usage: npm run labs -- web [n|slug] [--workspace DIR] [--web-port PORT]
 
 \`npm run lesson <n> -- --web\`: the lesson's watch loop with its web view. Without a
@@ -74,9 +76,16 @@ installation, never from the workspace.
 Options
   --workspace, -w DIR   The learner's project (default: workspace/)
   --lessons LIST        Lesson numbers or slugs, comma-separated, or all (default)
-  --reporter, -r LIST   pretty, plain, json, junit, github, html (default: plain,json,junit,
-                        and github under GitHub Actions). html writes report.html: one
-                        self-contained file with every step's sequence diagram
+  --reporter, -r LIST   pretty, plain, json, junit, github, html, classroom (default:
+                        plain,json,junit, and github under GitHub Actions). html writes
+                        report.html: one self-contained file with every step's sequence
+                        diagram. classroom writes classroom.json (one runner per lesson,
+                        lesson-<slug>, for GitHub Classroom's autograding-grading-reporter)
+                        and, under GitHub Actions, each runner's <ID>_RESULTS to GITHUB_ENV
+                        and runners=<ids> to the step's outputs
+  --points LIST         What each lesson is worth to the classroom reporter: a number for
+                        every lesson (default 1), slug=N for single lessons, comma-separated:
+                        --points 10,capstone=30
   --output, -o DIR      Where results.json and junit.xml go (default: reports/)
   --jobs N              Lessons graded at once (default: the number of cores)
   --solution, --starter Grade each lesson's reference solution or starter instead
@@ -84,6 +93,18 @@ Options
 
 Exit codes: 0 every lesson passed, 1 a lesson failed, 2 could not grade.
 results.json is described in docs/results-schema.md.`,
+  "class-report": `Usage: npm run labs -- class-report <dir> [--points LIST] [--output class.csv]
+
+Reads <dir>/<learner>/results.json for every folder in <dir> (what \`labs grade\` wrote for
+each learner; grade-class.yml downloads them so) and prints a Markdown table: a learner
+per row, a lesson per column, the points of each and the total. A folder without
+results.json is listed as "no results"; a results.json that is not one labs grade wrote
+stops the report with what is wrong in it. Reads JSON only: no learner code runs.
+
+Options
+  --points LIST         What each lesson is worth, as for grade (default: 1 each)
+  --output, -o FILE     Also write the table as CSV (learner, status, a column per lesson,
+                        points, max_points)`,
   new: `Usage: npm run labs -- new <slug> [--title "Title"] [--at N]
 
 Adds lessons/NN-slug/ (lesson.md skeleton, check.ts with one example step, starter/ with a

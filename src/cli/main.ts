@@ -3,6 +3,7 @@ import { createStyle, wantsColor } from "../report/style.ts";
 import type { Parsed } from "./args.ts";
 import { parse } from "./args.ts";
 import { checkCommand } from "./commands/check.ts";
+import { classReportCommand } from "./commands/class-report.ts";
 import { devCommand } from "./commands/dev.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { gradeCommand } from "./commands/grade.ts";
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   solution: solutionCommand,
   doctor: doctorCommand,
   grade: gradeCommand,
+  "class-report": classReportCommand,
   dev: devCommand,
   new: newCommand,
 };

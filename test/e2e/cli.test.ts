@@ -53,6 +53,31 @@ describe("the labs CLI", () => {
     expect(flag.stderr).toMatch(/--frob/);
   });
 
+  it("refuses --points that are not numbers or name no lesson, before grading anything", async () => {
+    const out = await tempDir();
+    const word = await runCli(["grade", "--solution", "--points", "ten", "--output", out]);
+    expect(word.code).toBe(2);
+    expect(word.stderr).toMatch(/--points: "ten" does not give a number of points/);
+    expect(word.stderr).toMatch(/What to do: For example --points 10/);
+    const slug = await runCli([
+      "grade",
+      "--solution",
+      "--reporter",
+      "classroom",
+      "--points",
+      "10,no-such-lesson=20",
+      "--output",
+      out,
+    ]);
+    expect(slug.code).toBe(2);
+    expect(slug.stderr).toMatch(/--points names "no-such-lesson", which is not a lesson/);
+    // nothing ran: no report was written, not even the removal of old ones
+    await writeFile(join(out, "classroom.json"), "{}");
+    const again = await runCli(["grade", "--solution", "--points", "x=1", "--output", out]);
+    expect(again.code).toBe(2);
+    expect(readdirSync(out)).toEqual(["classroom.json"]);
+  });
+
   it("asks for a lesson when `labs web` has none to open, and refuses --web without watching", async () => {
     const ws = await tempDir();
     const web = await runCli(["web", "--workspace", ws]);
@@ -378,15 +403,36 @@ describe("labs grade in CI (CI=true, no terminal)", () => {
     const out = await tempDir();
     const summaryFile = join(out, "summary.md");
     const env = { CI: "true", GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summaryFile };
+    const classroom = { GITHUB_ENV: join(out, "github-env"), GITHUB_OUTPUT: join(out, "output") };
     const good = await runCli(
-      ["grade", "--solution", "--lessons", "2,3", "--output", join(out, "good")],
-      { env },
+      [
+        "grade",
+        "--solution",
+        "--lessons",
+        "2,3",
+        "--output",
+        join(out, "good"),
+        "--reporter",
+        "plain,json,junit,github,classroom",
+        "--points",
+        "5,project-setup=2",
+      ],
+      { env: { ...env, ...classroom } },
     );
     expect(good.code).toBe(0);
     expect(
       JSON.parse(await readFile(join(out, "good", "results.json"), "utf8")).score,
     ).toMatchObject({ lessonsPassed: 2, lessons: 2 });
     expect(await readFile(join(out, "good", "junit.xml"), "utf8")).toMatch(/failures="0"/);
+    const points = JSON.parse(await readFile(join(out, "good", "classroom.json"), "utf8"));
+    expect(points.runners).toEqual(["lesson_project_setup", "lesson_short_polling"]);
+    expect(points.results["lesson_short_polling"]).toMatchObject({ status: "pass", max_score: 5 });
+    expect(await readFile(classroom.GITHUB_OUTPUT, "utf8")).toBe(
+      "runners=lesson_project_setup,lesson_short_polling\n",
+    );
+    expect(await readFile(classroom.GITHUB_ENV, "utf8")).toMatch(
+      /^LESSON_PROJECT_SETUP_RESULTS=[A-Za-z0-9+/=]+\nLESSON_SHORT_POLLING_RESULTS=[A-Za-z0-9+/=]+\n$/,
+    );
 
     const bad = await runCli(
       ["grade", "--starter", "--lessons", "2,3", "--output", join(out, "bad")],

@@ -24,6 +24,8 @@ export function group(input) {
  * @returns {RouteDescriptor[]}
  */
 export function flattenRoutes(list) {
+  // A flat list is returned as it is, so `app.routes` is the very array given to setup().
+  if (!list.some(Array.isArray)) return /** @type {RouteDescriptor[]} */ (list);
   return /** @type {RouteDescriptor[]} */ (list.flat(Number.POSITIVE_INFINITY));
 }
 

@@ -153,6 +153,7 @@ export interface Context<
   TBody = unknown,
   TRawParams = Record<string, string>,
   TLocals extends Locals = Locals,
+  TEnv = unknown,
 > {
   /** The original Web standard Request. */
   readonly request: Request;
@@ -164,8 +165,8 @@ export interface Context<
   readonly input: InputState<TParams, TQuery, TBody>;
   /** Request-scoped data from onRequest and guards. */
   readonly locals: TLocals;
-  /** Second argument given to `app.fetch(request, env)`, if any. */
-  readonly env: unknown;
+  /** Second argument given to `app.fetch(request, env)`, if any (typed by `createRoutes<TEnv>()`). */
+  readonly env: TEnv;
 }
 
 type SchemaOf<T, K extends ValidationPart> = T extends { [P in K]?: infer S }
@@ -181,11 +182,13 @@ type PartOut<TSchemas, K extends ValidationPart, TFallback> = [SchemaOf<TSchemas
   : InferSchema<SchemaOf<TSchemas, K>>;
 
 /** Context a route's `resolve` receives, typed from its path and schemas. */
-export type RouteContext<TPath extends string, TSchemas> = Context<
+export type RouteContext<TPath extends string, TSchemas, TEnv = unknown> = Context<
   PartOut<TSchemas, "params", RouteParams<TPath>>,
   PartOut<TSchemas, "query", RawQuery>,
   PartOut<TSchemas, "body", unknown>,
-  RouteParams<TPath>
+  RouteParams<TPath>,
+  Locals,
+  TEnv
 >;
 
 // ---------------------------------------------------------------------------
@@ -206,7 +209,11 @@ export type GuardFn = (
 // ---------------------------------------------------------------------------
 
 /** Configuration of one route. */
-export interface RouteConfig<TPath extends string = string, TSchemas = RequestSchemas> {
+export interface RouteConfig<
+  TPath extends string = string,
+  TSchemas = RequestSchemas,
+  TEnv = unknown,
+> {
   /** Optional schemas for params, query and JSON body. */
   request?: TSchemas;
   /** Response schemas keyed by status (metadata only, never enforced). */
@@ -214,7 +221,7 @@ export interface RouteConfig<TPath extends string = string, TSchemas = RequestSc
   /** Guards run in order after validation; the first deny ends the request. */
   guards?: GuardFn[];
   /** Returns the Response (method syntax so `c` may be annotated with narrower locals). */
-  resolve(c: RouteContext<TPath, TSchemas>): Response | Promise<Response>;
+  resolve(c: RouteContext<TPath, TSchemas, TEnv>): Response | Promise<Response>;
 }
 
 /** A route descriptor produced by `route.*()` and consumed by `setup()`. */
@@ -245,40 +252,46 @@ type RequestSchemaInput = RequestSchemas<unknown, unknown, unknown>;
 /** Schemas of a route that declares none. */
 export type NoSchemas = { params?: undefined; query?: undefined; body?: undefined };
 
-/** Signature shared by `route.get`, `route.post`, … */
-export type RouteFactory = <
+/** Signature shared by `route.get`, `route.post`, … (`TEnv` types `c.env`). */
+export type RouteFactory<TEnv = unknown> = <
   const TPath extends string,
   TSchemas extends RequestSchemaInput = NoSchemas,
 >(
   path: TPath,
-  config: RouteConfig<TPath, TSchemas>,
+  config: RouteConfig<TPath, TSchemas, TEnv>,
 ) => RouteDescriptor;
 
 /** Route builders, one per HTTP method. */
-export declare const route: {
+export interface RouteBuilders<TEnv = unknown> {
   /** Declares a GET route (HEAD requests fall back to it). */
-  get: RouteFactory;
+  get: RouteFactory<TEnv>;
   /** Declares a POST route. */
-  post: RouteFactory;
+  post: RouteFactory<TEnv>;
   /** Declares a PUT route. */
-  put: RouteFactory;
+  put: RouteFactory<TEnv>;
   /** Declares a PATCH route. */
-  patch: RouteFactory;
+  patch: RouteFactory<TEnv>;
   /** Declares a DELETE route. */
-  delete: RouteFactory;
+  delete: RouteFactory<TEnv>;
   /** Declares a HEAD route. */
-  head: RouteFactory;
+  head: RouteFactory<TEnv>;
   /** Declares an OPTIONS route. */
-  options: RouteFactory;
+  options: RouteFactory<TEnv>;
   /** Declares a route that matches every method. */
-  all: RouteFactory;
+  all: RouteFactory<TEnv>;
   /** Declares a route for a custom method or a list of methods. */
   on<const TPath extends string, TSchemas extends RequestSchemaInput = NoSchemas>(
     method: string | readonly string[],
     path: TPath,
-    config: RouteConfig<TPath, TSchemas>,
+    config: RouteConfig<TPath, TSchemas, TEnv>,
   ): RouteDescriptor;
-};
+}
+
+/** Route builders, one per HTTP method (`c.env` is `unknown`). */
+export declare const route: RouteBuilders;
+
+/** The same builders with `c.env` typed: `const r = createRoutes<Env>(); r.get(…)`. */
+export declare function createRoutes<TEnv>(): RouteBuilders<TEnv>;
 
 /** Options of `group()`. */
 export interface GroupOptions {
@@ -308,7 +321,7 @@ export type HookContext<TLocals extends Locals = Locals> = Context<
 >;
 
 /** Configuration for `setup()`. */
-export interface SetupConfig<TLocals extends Locals = Locals> {
+export interface SetupConfig<TLocals extends Locals = Locals, TEnv = unknown> {
   /** Route descriptors (nested arrays allowed). */
   routes?: RouteList;
   /** Older name for `routes`. */
@@ -318,7 +331,7 @@ export interface SetupConfig<TLocals extends Locals = Locals> {
   /** Runs before routing; a returned object becomes `c.locals`. It cannot end the request. */
   onRequest?: (info: {
     request: Request;
-    env: unknown;
+    env: TEnv;
     // biome-ignore lint/suspicious/noConfusingVoidType: a side-effect-only hook returns nothing.
   }) => TLocals | void | Promise<TLocals | void>;
   /** Runs for every response (route, guard deny, 404, error) and may replace it. */
@@ -327,7 +340,7 @@ export interface SetupConfig<TLocals extends Locals = Locals> {
     response: Response;
     /** Locals from onRequest plus any added by guards. */
     locals: TLocals & Locals;
-    env: unknown;
+    env: TEnv;
     context: HookContext<TLocals>;
   }) => Response | Promise<Response>;
   /** Turns an unexpected throw into a Response (default: 500 `{"error":"Internal Server Error"}`). */
@@ -335,20 +348,20 @@ export interface SetupConfig<TLocals extends Locals = Locals> {
     error: Error;
     request: Request;
     locals: Partial<TLocals>;
-    env: unknown;
+    env: TEnv;
     context: HookContext<Partial<TLocals>>;
   }) => Response | Promise<Response>;
   /** Answers when no route matches method and path (default: 404 `{"error":"Not Found"}`). */
   onNotFound?: (info: {
     request: Request;
     locals: TLocals;
-    env: unknown;
+    env: TEnv;
     context: HookContext<TLocals>;
   }) => Response | Promise<Response>;
 }
 
 /** Older name for `SetupConfig`. */
-export type Config<TLocals extends Locals = Locals> = SetupConfig<TLocals>;
+export type Config<TLocals extends Locals = Locals, TEnv = unknown> = SetupConfig<TLocals, TEnv>;
 
 /** Options for `app.request()`. */
 export interface RequestOptions {
@@ -359,16 +372,50 @@ export interface RequestOptions {
 }
 
 /** What `setup()` returns. */
-export interface App {
+export interface App<TEnv = unknown> {
   /** Standalone fetch handler (safe to pass unbound, e.g. `serve({ fetch: app.fetch })`). */
-  fetch: (request: Request, env?: unknown) => Promise<Response>;
+  fetch: (request: Request, env?: TEnv) => Promise<Response>;
   /** Test helper: builds a Request for `path` on http://localhost and runs it through `fetch`. */
   request: (path: string, options?: RequestOptions) => Promise<Response>;
-  /** The flattened route descriptors. */
+  /** The route descriptors: the array given to setup(), or a flattened copy when it nested arrays. */
   routes: RouteDescriptor[];
 }
 
 /** Creates the app from a route array or a config object. */
-export declare function setup<TLocals extends Locals = Locals>(
-  config: SetupConfig<TLocals> | RouteList,
-): App;
+export declare function setup<TLocals extends Locals = Locals, TEnv = unknown>(
+  config: SetupConfig<TLocals, TEnv> | RouteList,
+): App<TEnv>;
+
+/**
+ * The @hectoday/http 0.1 name of `setup`. This package follows 0.2: calling it throws a TypeError
+ * that says to import `setup` and pass `{ routes }`, with hooks that take one object.
+ * @deprecated Use `setup({ routes })`.
+ */
+export declare function setupHttp(config?: unknown): never;
+
+/** Options for `cors()`. */
+export interface CorsOptions {
+  /** Allowed origin(s); `"*"` allows any origin. */
+  origin: string | string[];
+  /** Methods a preflight allows (default GET, HEAD, PUT, PATCH, POST, DELETE). */
+  methods?: string[];
+  /** Request headers a preflight allows (default: the ones the browser asks for). */
+  allowHeaders?: string[];
+  /** Response headers the browser may read. */
+  exposeHeaders?: string[];
+  /** Allow cookies and auth headers (the origin is then echoed, never `*`). */
+  credentials?: boolean;
+  /** How long (seconds) the browser may cache a preflight answer. */
+  maxAge?: number;
+}
+
+/** What `cors()` returns: a preflight route and a function that adds the headers to a response. */
+export interface Cors {
+  /** The catch-all `OPTIONS /**` route answering preflights with 204: `routes: [preflight(route), …]`. */
+  preflight: (builder: typeof route) => RouteDescriptor;
+  /** The response with CORS headers for the request's Origin: `onResponse: ({ request, response }) => headers(request, response)`. */
+  headers: (request: Request, response: Response) => Response;
+}
+
+/** The CORS helper of @hectoday/http 0.2. */
+export declare function cors(options: CorsOptions): Cors;

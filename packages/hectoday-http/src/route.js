@@ -1,3 +1,5 @@
+import { assertRoutePath } from "./pattern.js";
+
 /**
  * @typedef {{ params?: unknown, query?: unknown, body?: unknown }} RequestSchemas
  * @typedef {(c: any) => unknown} GuardFn
@@ -16,6 +18,7 @@ export function describeRoute(method, path, config) {
   if (typeof path !== "string" || !path.startsWith("/")) {
     throw new TypeError(`Route path must start with "/", got ${JSON.stringify(path)}`);
   }
+  assertRoutePath(path, `${String(method)} ${path}`);
   if (!config || typeof config.resolve !== "function") {
     throw new TypeError(`Route ${String(method)} ${path} needs a "resolve" function`);
   }
@@ -58,11 +61,19 @@ export const route = {
     describeRoute("HEAD", path, config),
   options: (/** @type {string} */ path, /** @type {RouteConfig} */ config) =>
     describeRoute("OPTIONS", path, config),
-  all: (/** @type {string} */ path, /** @type {RouteConfig} */ config) =>
-    describeRoute("*", path, config),
+  // 0.2 stores an any-method route under the empty method, as rou3 does.
+  all: (/** @type {string} */ path, /** @type {RouteConfig} */ config) => ({
+    ...describeRoute("*", path, config),
+    method: "",
+  }),
   on: (
     /** @type {string | string[]} */ method,
     /** @type {string} */ path,
     /** @type {RouteConfig} */ config,
   ) => describeRoute(method, path, config),
 };
+
+/** The route builders with `c.env` typed (a types-only distinction: at run time they are `route`). */
+export function createRoutes() {
+  return route;
+}

@@ -1,30 +1,29 @@
-import { compareRank, compilePath } from "./path.js";
+import { addRoute, createRouter as createTree, findRoute } from "rou3";
 
 /**
- * Builds a router over route descriptors; the most specific path wins, ties go to declaration order.
+ * Builds a router over route descriptors with rou3, the matcher the published package (0.2) uses:
+ * static segments beat `:params`, params beat `*`, `*` beats `**`; ties go to declaration order.
  * @param {readonly import("./route.js").RouteDescriptor[]} routes
  */
 export function createRouter(routes) {
-  const entries = routes
-    .map((route, order) => {
-      const compiled = compilePath(route.path);
-      const methods = Array.isArray(route.method) ? route.method : [route.method];
-      return { route, order, methods: new Set(methods), ...compiled };
-    })
-    .sort((a, b) => compareRank(a.rank, b.rank) || a.order - b.order);
+  /** @type {import("rou3").RouterContext<import("./route.js").RouteDescriptor>} */
+  const tree = createTree();
+  for (const route of routes) {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // Any-method routes live under the empty method (route.all); "*" is taken to mean the same.
+    for (const method of methods) addRoute(tree, method === "*" ? "" : method, route.path, route);
+  }
 
   /**
-   * Returns the first route accepting this exact method (or any method) and path, or null.
+   * Returns the route accepting this exact method (or any method) and path, with its raw params, or null.
    * @param {string} method
    * @param {string} pathname
    */
   function find(method, pathname) {
-    for (const entry of entries) {
-      if (!entry.methods.has(method) && !entry.methods.has("*")) continue;
-      const params = entry.match(pathname);
-      if (params) return { route: entry.route, params };
-    }
-    return null;
+    const found = findRoute(tree, method, pathname);
+    if (!found) return null;
+    // rou3 hands out a null-prototype object; the context gets a plain one with the same keys.
+    return { route: found.data, params: { ...found.params } };
   }
 
   /**

@@ -1,6 +1,8 @@
 import { createContext, withLocals } from "./context.js";
+import { assertHookShapes, hookInfo } from "./generation.js";
 import { flattenRoutes } from "./group.js";
 import { buildInput } from "./input.js";
+import { assertRoutePath } from "./pattern.js";
 import { parseQuery, readJsonBody } from "./raw.js";
 import { buildRequest } from "./request.js";
 import {
@@ -20,6 +22,7 @@ export function setup(configOrRoutes) {
   const config = Array.isArray(configOrRoutes)
     ? { routes: configOrRoutes }
     : (configOrRoutes ?? {});
+  assertHookShapes(config);
   const routes = flattenRoutes(config.routes ?? config.handlers ?? []);
   for (const descriptor of routes) assertDescriptor(descriptor);
   const router = createRouter(routes);
@@ -58,7 +61,7 @@ export function setup(configOrRoutes) {
       const { request, locals, env } = context;
       try {
         response = expectResponse(
-          await onError({ error, request, locals, env, context }),
+          await onError(hookInfo("onError", { error, request, locals, env, context })),
           "onError",
         );
       } catch (hookError) {
@@ -85,7 +88,7 @@ export function setup(configOrRoutes) {
 
     try {
       if (onRequest) {
-        const patch = await onRequest({ request, env });
+        const patch = await onRequest(hookInfo("onRequest", { request, env }));
         if (patch && typeof patch === "object" && !(patch instanceof Response)) {
           context = withLocals(context, patch);
         }
@@ -176,4 +179,6 @@ function assertDescriptor(descriptor) {
       "setup() expects route descriptors created with route.get(), route.post(), …",
     );
   }
+  // Paths built by group({ prefix }) or by hand are checked like route.*() checks its own.
+  assertRoutePath(descriptor.path, `${String(descriptor.method)} ${descriptor.path}`);
 }

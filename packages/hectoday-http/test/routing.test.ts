@@ -63,11 +63,6 @@ describe("setup and routing", () => {
     });
   });
 
-  it("percent-decodes path params", async () => {
-    const app = setup([route.get("/u/:name", { resolve: (c) => new Response(c.params.name) })]);
-    expect(await (await app.fetch(req("/u/john%20doe"))).text()).toBe("john doe");
-  });
-
   it("prefers a static segment over a param segment whatever the declaration order", async () => {
     const app = setup([
       route.get("/tasks/:id", { resolve: (c) => new Response(`task ${c.params.id}`) }),
@@ -142,27 +137,6 @@ describe("setup and routing", () => {
     const app = setup([route.get("/one/*", { resolve: (c) => new Response(c.params._0) })]);
     expect(await (await app.fetch(req("/one/x"))).text()).toBe("x");
     expect((await app.fetch(req("/one/x/y"))).status).toBe(404);
-  });
-
-  it("serves HEAD from the GET route with the same headers and no body", async () => {
-    const app = setup([
-      route.get("/thing", {
-        resolve: () => Response.json({ hello: "world" }, { headers: { "x-custom": "1" } }),
-      }),
-    ]);
-    const res = await app.fetch(req("/thing", { method: "HEAD" }));
-    expect(res.status).toBe(200);
-    expect(res.headers.get("x-custom")).toBe("1");
-    expect(await res.text()).toBe("");
-  });
-
-  it("uses an explicit HEAD route before falling back to GET", async () => {
-    const app = setup([
-      route.get("/thing", { resolve: () => new Response("from get") }),
-      route.head("/thing", { resolve: () => new Response(null, { headers: { "x-head": "yes" } }) }),
-    ]);
-    const res = await app.fetch(req("/thing", { method: "HEAD" }));
-    expect(res.headers.get("x-head")).toBe("yes");
   });
 
   it("parses the query string into c.raw.query with repeated keys as arrays", async () => {

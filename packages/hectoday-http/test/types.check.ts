@@ -1,8 +1,10 @@
 import {
+  cors,
   type GuardFn,
   group,
   route,
   setup,
+  type setupHttp,
   type ValidationIssue,
   type Validator,
 } from "@hectoday/http";
@@ -93,3 +95,13 @@ const zodValidator: Validator<z.ZodType> = {
   },
 };
 void setup({ validator: zodValidator, routes: [a] });
+
+// cors(): the preflight route goes into routes, the header function into onResponse.
+const { preflight, headers } = cors({ origin: ["https://app.example"], credentials: true });
+void setup({
+  routes: [preflight(route), a],
+  onResponse: ({ request, response }) => headers(request, response),
+});
+
+// setupHttp is the 0.1 name: it exists only to refuse, typed as never returning.
+assert<Equal<ReturnType<typeof setupHttp>, never>>();

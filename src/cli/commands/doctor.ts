@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RUNNER_ROOT } from "../../runner/build.ts";
-import { findChromium } from "../../runner/chromium.ts";
+import { CHROMIUM_FIX, describeChromium, searchChromium } from "../../runner/chromium.ts";
 import { freePort } from "../../runner/ports.ts";
 import { findRedisServer, NO_REDIS_HINT } from "../../runner/redis.ts";
 import { sandboxSupport } from "../../runner/sandbox.ts";
@@ -89,16 +89,7 @@ export async function doctorCommand(p: Parsed, io: CliIO): Promise<number> {
           },
     );
   }
-  const chromium = findChromium(io.env);
-  findings.push(
-    chromium
-      ? { ok: true, what: `Chromium: ${chromium} (the capstone's browser steps)` }
-      : {
-          ok: "warn",
-          what: "Chromium: not found (the capstone's browser steps will be skipped)",
-          fix: "Debian/Ubuntu: `sudo apt-get install chromium`; or set CHROMIUM_PATH.",
-        },
-  );
+  findings.push(await browserFinding(io.env));
   const ws = workspaceOf(p, io);
   findings.push({
     ok: true,
@@ -111,4 +102,32 @@ export async function doctorCommand(p: Parsed, io: CliIO): Promise<number> {
     if (f.ok !== true && f.fix) io.stdout.write(`    ${f.fix}\n`);
   }
   return findings.some((f) => f.ok === false) ? EXIT.usage : EXIT.ok;
+}
+
+/**
+ * The browser the capstone's steps would drive: its name and version (from
+ * `--version`), its path, and where it came from (CHROMIUM_PATH, CHROME_BIN or
+ * the usual location), with the places passed over.
+ */
+async function browserFinding(env: NodeJS.ProcessEnv): Promise<Finding> {
+  const found = searchChromium(env);
+  const passedOver = found.skipped.length ? `; passed over: ${found.skipped.join("; ")}` : "";
+  if (!found.path)
+    return {
+      ok: "warn",
+      what: `Browser: none found (the capstone's browser steps will be skipped)${passedOver}`,
+      fix: CHROMIUM_FIX,
+    };
+  const from = found.source === "usual location" ? "the usual location" : found.source;
+  const version = await describeChromium(found.path);
+  return version
+    ? {
+        ok: true,
+        what: `Browser: ${version} at ${found.path} (from ${from}; the capstone's browser steps)${passedOver}`,
+      }
+    : {
+        ok: "warn",
+        what: `Browser: ${found.path} (from ${from}) did not answer \`--version\`${passedOver}`,
+        fix: `Check that it starts: \`${found.path} --version\`. ${CHROMIUM_FIX}`,
+      };
 }

@@ -3,7 +3,9 @@ import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { grade, selectLessons } from "../../course/grade.ts";
 import { type Lesson, loadCourse } from "../../course/manifest.ts";
+import { parsePoints } from "../../course/points.ts";
 import { LearnerError } from "../../errors.ts";
+import { ClassroomReporter } from "../../report/classroom.ts";
 import { GitHubReporter } from "../../report/github.ts";
 import { HtmlReporter } from "../../report/html.ts";
 import { JsonReporter } from "../../report/json.ts";
@@ -18,12 +20,15 @@ import { requireModules, styleOf, workspaceOf } from "../shared.ts";
 /**
  * `labs grade`: grades a workspace without a terminal. Writes results.json and
  * junit.xml to --output (default `reports/`), GitHub annotations and a job
- * summary under GitHub Actions, and a readable log on standard output.
+ * summary under GitHub Actions, GitHub Classroom's points with the classroom
+ * reporter (each lesson worth what --points says), and a readable log on
+ * standard output.
  */
 export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
   requireModules();
   const course = loadCourse();
   const lessons = selectLessons(course, p.flags.lessons ?? "all");
+  const points = parsePoints(p.flags.points, course);
   const workspace = workspaceOf(p, io);
   const perLesson = p.flags.solution
     ? (l: Lesson) => l.solutionDir
@@ -57,6 +62,7 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
   await rm(join(outDir, "results.json"), { force: true });
   await rm(join(outDir, "junit.xml"), { force: true });
   await rm(join(outDir, "report.html"), { force: true });
+  await rm(join(outDir, "classroom.json"), { force: true });
 
   const reporters: Reporter[] = [];
   let live: (() => { reporter: Reporter; flush: () => void }) | undefined;
@@ -82,9 +88,13 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
         }),
       );
     else if (name === "html") reporters.push(new HtmlReporter(join(outDir, "report.html")));
+    else if (name === "classroom")
+      reporters.push(
+        new ClassroomReporter({ file: join(outDir, "classroom.json"), env: io.env, points }),
+      );
     else
       throw new LearnerError("USAGE", `Unknown reporter "${name}".`, {
-        hint: "Reporters: pretty, plain, json, junit, github, html.",
+        hint: "Reporters: pretty, plain, json, junit, github, html, classroom.",
       });
   }
   const summary = await grade({
@@ -98,6 +108,8 @@ export async function gradeCommand(p: Parsed, io: CliIO): Promise<number> {
   });
   if (names.includes("json")) io.stdout.write(`Results: ${join(outDir, "results.json")}\n`);
   if (names.includes("html")) io.stdout.write(`Report: ${join(outDir, "report.html")}\n`);
+  if (names.includes("classroom"))
+    io.stdout.write(`Classroom points: ${join(outDir, "classroom.json")}\n`);
   if (summary.status === "error") return EXIT.usage;
   if (summary.status === "fail") return p.flags["no-fail"] ? EXIT.ok : EXIT.failed;
   return EXIT.ok;

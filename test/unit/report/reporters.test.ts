@@ -1,52 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { LessonResult } from "../../../src/checks/results.ts";
 import { GitHubReporter, toMarkdownSummary } from "../../../src/report/github.ts";
 import { toResults } from "../../../src/report/json.ts";
 import { toJUnit } from "../../../src/report/junit.ts";
 import { renderMarkdown } from "../../../src/report/markdown.ts";
 import { PrettyReporter } from "../../../src/report/pretty.ts";
-import type { RunSummary } from "../../../src/report/reporter.ts";
 import { createStyle } from "../../../src/report/style.ts";
 import { reportHtml } from "../../../src/web/page.ts";
-
-const failing: LessonResult = {
-  number: 4,
-  slug: "long-polling",
-  title: "Long Polling",
-  status: "fail",
-  durationMs: 900,
-  steps: [
-    { slug: "server-starts", title: "starts", hint: "h0", status: "pass", durationMs: 200 },
-    {
-      slug: "poll-held",
-      title: "a poll is held <while> idle",
-      hint: "return waitForUpdate()",
-      nudge: "look at the poll route",
-      concept: "a held request answers later",
-      status: "fail",
-      durationMs: 300,
-      message: 'answered at once & "early"',
-      details: ["Expected: open", "Received: 200"],
-      code: "CHECK_FAILED",
-      transcript: "[poller] → GET /boards/board-1/poll",
-    },
-    { slug: "timeout", title: "times out", hint: "h2", status: "skipped", durationMs: 0 },
-  ],
-};
-const passing: LessonResult = {
-  ...failing,
-  number: 3,
-  slug: "short-polling",
-  title: "Short Polling",
-  status: "pass",
-  steps: [failing.steps[0]],
-};
-const summary: RunSummary = {
-  status: "fail",
-  lessons: [passing, failing],
-  durationMs: 1200,
-  workspace: "/w",
-};
+import { failing, summary } from "../../helpers/results.ts";
 
 describe("reporters", () => {
   it("score results.json by lessons and steps", () => {
