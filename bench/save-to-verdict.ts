@@ -46,6 +46,10 @@ interface Variant {
   loop: WatchLoop;
   verdict?: (r: LessonResult) => void;
   times: number[];
+  /** Per save: until the run started (file event + debounce), the steps, and the rest (build, start). */
+  phases: { toRun: number; steps: number; rest: number; bySlug: Record<string, number> }[];
+  /** When the current run started. */
+  runAt?: number;
   /** With the web view: its page, and how long after each save the page showed the verdict. */
   web?: { view: WebView; page: Page; times: number[] };
   /** Whether the web view takes part in the next save's check. */
@@ -67,12 +71,14 @@ async function variant(name: string, mode: "esbuild" | "tsx", web = false): Prom
     workspace,
     builder,
     times: [],
+    phases: [],
     settled: Promise.resolve(),
     loop: undefined as unknown as WatchLoop,
   };
   if (web) v.web = await openWebView(workspace);
   v.loop = new WatchLoop(workspace, {
     run: async (changed) => {
+      v.runAt = performance.now();
       let done = () => {};
       v.settled = new Promise<void>((r) => {
         done = r;
@@ -143,6 +149,10 @@ async function save(v: Variant, n: number): Promise<number> {
   if (result.status !== "pass")
     throw new Error(`${v.name}: the reference solution did not pass (${result.status})`);
   const ms = performance.now() - t0;
+  const toRun = (v.runAt ?? t0) - t0;
+  const steps = result.steps.reduce((sum, step) => sum + step.durationMs, 0);
+  const bySlug = Object.fromEntries(result.steps.map((step) => [step.slug, step.durationMs]));
+  v.phases.push({ toRun, steps, rest: ms - toRun - steps, bySlug });
   if (v.web && v.webOn) {
     await v.web.page.waitForFunction(
       (after) => (window as unknown as { verdictAt: number }).verdictAt >= after,
@@ -192,6 +202,16 @@ try {
     console.log(
       `  ${v.name.padEnd(26)} median ${s.median.toFixed(0)}  (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})`,
     );
+    const part = (key: "toRun" | "steps" | "rest") =>
+      stats(v.phases.map((p) => p[key])).median.toFixed(0);
+    const slugs = Object.keys(v.phases[0]?.bySlug ?? {});
+    const perStep = slugs
+      .map((slug) => `${slug} ${stats(v.phases.map((p) => p.bySlug[slug] ?? 0)).median.toFixed(0)}`)
+      .join(", ");
+    console.log(
+      `  ${"".padEnd(26)} medians: until the run starts ${part("toRun")}, build and start ${part("rest")}, steps ${part("steps")}`,
+    );
+    console.log(`  ${"".padEnd(26)} steps: ${perStep}`);
   }
   const ratio = stats(variants[1].times).median / stats(variants[0].times).median;
   if (values.web) {

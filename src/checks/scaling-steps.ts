@@ -6,7 +6,8 @@
 
 import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { CheckFailure } from "../errors.ts";
+import { CheckFailure, LearnerError } from "../errors.ts";
+import { hasProcfs } from "../runner/platform.ts";
 import { connectionPorts } from "../runner/procfs.ts";
 import { check, fail, show } from "./assert.ts";
 import { isObject, type Json, pick } from "./taskboard.ts";
@@ -445,6 +446,15 @@ export async function interruptRedis(h: StepContext, downMs: number): Promise<"r
     log.info(`redis-server is back after ${downMs} ms away; every key it held is gone`);
     return "restarted";
   }
+  // Which connections are the servers' is told by their sockets in /proc; nowhere else.
+  if (!hasProcfs())
+    throw new LearnerError(
+      "NO_REDIS",
+      "This step cuts your servers' connections to the shared Redis at REDIS_URL, which the runner can only find on Linux (through /proc).",
+      {
+        hint: "Unset REDIS_URL so the runner starts a private redis-server for the check: that one it can restart on any system.",
+      },
+    );
   const url = new URL(redis.url);
   const pids = h.servers.filter((s) => s.alive).flatMap((s) => s.pids());
   const ports = new Set(connectionPorts(pids, Number(url.port || 6379)));

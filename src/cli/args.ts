@@ -31,6 +31,10 @@ export const FLAG_SPEC = {
   all: { type: "boolean" },
   web: { type: "boolean" },
   "web-port": { type: "string" },
+  poll: { type: "boolean" },
+  ws: { type: "boolean" },
+  sse: { type: "boolean" },
+  connections: { type: "string" },
 } as const;
 
 /** Parsed command line. */
@@ -66,6 +70,10 @@ export interface Parsed {
     all?: boolean;
     web?: boolean;
     "web-port"?: string;
+    poll?: boolean;
+    ws?: boolean;
+    sse?: boolean;
+    connections?: string;
   };
 }
 

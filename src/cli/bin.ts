@@ -1,21 +1,15 @@
-import { killAllNow } from "../runner/learner-process.ts";
-import { killModuleHostsNow } from "../runner/module-host.ts";
-import { killSparesNow } from "../runner/warm-pool.ts";
+import { guardProcess, signalExitCode } from "../runner/teardown.ts";
 import { main } from "./main.ts";
 
-const SIGNALS: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
-
 /**
- * Makes sure no learner server outlives the runner: on exit, whatever the
- * reason, every one still alive is killed. A signal that no command handles
- * itself (watch mode handles SIGINT and SIGTERM to quit cleanly) ends the runner.
+ * Makes sure nothing of a run outlives the runner: whatever the way out (a
+ * signal, a crash, the end of the command), the learner's processes are
+ * stopped and the run's temporary folders removed (runner/teardown.ts). A
+ * signal that no command handles itself ends the runner with 128 + the
+ * signal's number; watch mode quits cleanly on SIGINT and SIGTERM and ends with 0.
  */
 function guardExit(): void {
-  process.on("exit", () => {
-    killAllNow();
-    killModuleHostsNow();
-    killSparesNow();
-  });
+  guardProcess();
   // A reader that stops early (`labs hint 12 | head`) closes the pipe: end quietly.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (error: NodeJS.ErrnoException) => {
@@ -23,15 +17,9 @@ function guardExit(): void {
       process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
     });
   }
-  for (const [signal, code] of Object.entries(SIGNALS)) {
-    process.on(signal, () => {
-      if (process.listenerCount(signal) > 1) return;
-      process.exit(code);
-    });
-  }
 }
 
-/** Runs the CLI against the real process and sets the exit code. */
+/** Runs the CLI against the real process and sets the exit code (a signal's, if one came). */
 export async function run(): Promise<void> {
   guardExit();
   const code = await main({
@@ -41,5 +29,5 @@ export async function run(): Promise<void> {
     stdin: process.stdin,
     env: process.env,
   });
-  process.exitCode = code;
+  process.exitCode = signalExitCode() ?? code;
 }

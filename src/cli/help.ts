@@ -9,6 +9,8 @@ Commands
   web [n|slug]       The same, with a web page of the lesson, live results and a sequence
                      diagram of every step (default: the lesson you last opened)
   check <n|slug|all> Check once (for scripts and CI); exit 0 pass, 1 fail, 2 could not check
+  bench [n|slug]     Open thousands of WebSockets or SSE streams against your server: memory
+                     and descriptors per connection, connect rate, broadcast latency
   list               All lessons, with your progress
   hint <n>           The hint for the step you are stuck on in lesson n
   reset <n>          Replace your workspace with lesson n's starter (your work is backed up first)
@@ -23,7 +25,7 @@ Commands
 
 Shortcuts: npm run lesson 7  =  npm run labs -- lesson 7
 Run \`npm run labs -- <command> --help\` for a command's options.`,
-  lesson: `Usage: npm run lesson <n|slug> [-- --workspace DIR] [--no-watch] [--verbose] [--web]
+  lesson: `Usage: npm run lesson <n|slug> [-- --workspace DIR] [--no-watch] [--verbose] [--web] [--poll]
 
 Shows the lesson text, seeds your workspace from the lesson's starter the first time
 (later lessons keep your work and only add files you do not have yet), checks your
@@ -34,6 +36,10 @@ server, then watches your files and checks again on every save.
                      sequence diagram (clients, your server, server B, Redis), with every
                      request's replay line one click away. Open pages follow restarts.
   --web-port PORT    The page's port (default: the one it had last time, else a free one)
+  --poll             Watch by looking at the files every 100 ms instead of waiting for the
+                     system's file events: for folders where saves are not noticed (network
+                     or shared folders, containers). Automatic for a workspace on a Windows
+                     drive under WSL (/mnt/c/…); LABS_POLL=1 does the same as the flag.
 
 Keys while watching: h hint · r run again · l lesson text · q quit
 Without a terminal, type the letter and press Enter.`,
@@ -50,6 +56,30 @@ Options
 
 Exit codes: 0 every step passed, 1 a step failed, 2 the lesson could not be checked
 (unknown lesson, modules not installed, no Redis …), 3 a bug in the runner.`,
+  bench: `Usage: npm run labs -- bench [n|slug] [--ws|--sse] [--connections N] [options]
+
+Starts your server as \`labs check\` does (where the lesson's check uses Redis, as
+scaling-real-time's does: two instances and the run's own Redis), opens N WebSockets
+(--ws, the default where the lesson has them) or SSE streams (--sse) to it from
+127.0.0.1, 250 handshakes at a time per instance, for at most 60 s, then creates one
+task and times its event at every client. Without a lesson: the one you last opened.
+
+Reports: connections opened and failed, connect rate, CPU per connection, your server's
+RSS and file descriptors per connection (read from /proc: not on macOS or with
+LABS_PORTABLE=1) and its JS heap per connection (asked of the server itself), the
+broadcast's p50, p99 and last client (per instance with two), beside the course's
+estimate. Caps N where this machine's open-file limit or local ports would not hold it,
+and says how to raise them.
+
+Options
+  --connections N       How many clients (default 10,000, at most 50,000)
+  --ws, --sse           Which transport
+  --workspace, -w DIR   The project to measure (default: workspace/)
+  --solution            Measure a private copy of the lesson's reference solution
+  --json                The report as JSON on standard output
+
+Exit codes: 0 every connection opened and every client got the event, 1 not all did (or a
+step failed), 2 the bench could not run (unknown lesson, no stream endpoint, no Redis …).`,
   list: "Usage: npm run labs -- list [--workspace DIR]\n\nLists the lessons with what you have passed.",
   hint: "Usage: npm run labs -- hint <n> [--all] [--workspace DIR]\n\nPrints the hint of the step that failed in the last check of lesson n (by `npm run lesson` or `labs check`), never a later step's. After a pass it lists what the lesson checked; before any check, the first step's hint. --all prints every step's hint.",
   reset: `Usage: npm run labs -- reset <n> [--workspace DIR] [--yes]

@@ -2,6 +2,7 @@ import { isLearnerError, LearnerError } from "../errors.ts";
 import { createStyle, wantsColor } from "../report/style.ts";
 import type { Parsed } from "./args.ts";
 import { parse } from "./args.ts";
+import { benchCommand } from "./commands/bench.ts";
 import { checkCommand } from "./commands/check.ts";
 import { classReportCommand } from "./commands/class-report.ts";
 import { devCommand } from "./commands/dev.ts";
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   lesson: lessonCommand,
   web: webCommand,
   check: checkCommand,
+  bench: benchCommand,
   list: listCommand,
   hint: hintCommand,
   reset: resetCommand,

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { LearnerError } from "../errors.ts";
+import { makeTempDir } from "../runner/teardown.ts";
 import { git } from "./history/git.ts";
 import type { Lesson } from "./manifest.ts";
 import { copyTree } from "./workspace.ts";
@@ -101,7 +102,7 @@ export async function materialiseFixture(
   parent = tmpdir(),
 ): Promise<string> {
   await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, `labs-fixture-${fixture.name}-`));
+  const dir = await makeTempDir(`labs-fixture-${fixture.name}-`, parent);
   await copyTree(lesson.solutionDir, dir);
   const { diff } = parseFixture(readFileSync(fixture.patchFile, "utf8"), fixture.patchFile);
   applyPatch(dir, fixture.patchFile, diff);

@@ -1,8 +1,8 @@
-import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { LessonResult } from "../checks/results.ts";
 import { LearnerError } from "../errors.ts";
 import type { Reporter, RunSummary } from "../report/reporter.ts";
+import { removeTempDir } from "../runner/teardown.ts";
 import { type Course, isAvailable, type Lesson, loadChecker } from "./manifest.ts";
 import { checkLesson, infoOf, summarise } from "./run-lessons.ts";
 import { materialise } from "./workspace.ts";
@@ -72,7 +72,7 @@ export async function grade(opts: {
           lesson,
         );
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        await removeTempDir(dir);
       }
       flushes[i] = own?.flush ?? (() => {});
       printReady();

@@ -2,7 +2,7 @@ import type { LessonInfo } from "../checks/harness.ts";
 import { runChecker } from "../checks/harness.ts";
 import type { LessonResult } from "../checks/results.ts";
 import { Transcript } from "../checks/transcript.ts";
-import type { Timers } from "../checks/types.ts";
+import type { LessonChecker, Timers } from "../checks/types.ts";
 import { isLearnerError } from "../errors.ts";
 import type { Reporter, RunSummary } from "../report/reporter.ts";
 import { createBuilder, type ServerBuilder } from "../runner/build.ts";
@@ -22,6 +22,13 @@ export interface RunOptions {
   /** A workspace per lesson (checking the reference solutions); overrides `workspace`. */
   workspaceOf?: (lesson: Lesson) => string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Replaces the lesson's checker by what this returns, with the same Redis, server
+   * settings and teardown (`labs bench` runs its own steps with the lesson's settings).
+   */
+  adaptChecker?: (checker: LessonChecker) => LessonChecker;
+  /** Show what the servers send Redis in the transcript (default true; the bench leaves it out). */
+  monitorRedis?: boolean;
 }
 
 /** Names a lesson for reporters. */
@@ -50,7 +57,8 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
   try {
     const course = courseOf(lesson);
     render = (text) => renderLessonRefs(text, course, { file: lesson.checkFile, unknown: "keep" });
-    const checker = await loadChecker(lesson, course);
+    const loaded = await loadChecker(lesson, course);
+    const checker = opts.adaptChecker ? opts.adaptChecker(loaded) : loaded;
     const timers: Timers = { ...CHECK_TIMERS, ...checker.timers };
     if (checker.redis) redis = await provideRedis(transcript, opts.env ?? process.env);
     const launcher =
@@ -64,7 +72,7 @@ export async function checkLesson(lesson: Lesson, opts: RunOptions): Promise<Les
             extraEnv: redis ? { REDIS_PREFIX: redis.prefix, ...checker.env } : checker.env,
           });
     // What the servers say to Redis goes into the transcript too, from the instance that said it.
-    if (redis && launcher)
+    if (redis && launcher && opts.monitorRedis !== false)
       monitor = await monitorRedis({
         url: redis.url,
         prefix: redis.prefix,

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LearnerError } from "../errors.ts";
+import { makeTempDir, removeTempDir } from "../runner/teardown.ts";
 import { EMPTY_TREE } from "./history/git.ts";
 import { diffTrees, initRepo, treeOfDir } from "./history/history-repo.ts";
 import { type Course, loadCourse } from "./manifest.ts";
@@ -158,7 +158,7 @@ export async function scaffoldLesson(opts: {
   );
   // The new stages go into the history as two patches; the solution is the previous
   // one unchanged, so every later lesson's patch still applies on top of it.
-  const repo = await mkdtemp(join(tmpdir(), "labs-new-"));
+  const repo = await makeTempDir("labs-new-");
   try {
     await initRepo(repo);
     const base = prev ? treeOfDir(repo, prev.solutionDir) : EMPTY_TREE;
@@ -169,7 +169,7 @@ export async function scaffoldLesson(opts: {
       diffTrees(repo, starter, treeOfDir(repo, solutionDir)),
     );
   } finally {
-    await rm(repo, { recursive: true, force: true });
+    await removeTempDir(repo);
   }
   // the neighbours' closing "Next" paragraphs follow the new order
   await writeNextSections(loadCourse(root));

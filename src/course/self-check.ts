@@ -1,10 +1,11 @@
 import { existsSync, readdirSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LessonResult } from "../checks/results.ts";
 import { findQuiz, quizStepSlugs, quizWiringProblems } from "../quiz/lesson-quiz.ts";
 import type { Out } from "../report/pretty.ts";
 import { createStyle } from "../report/style.ts";
+import { removeTempDir } from "../runner/teardown.ts";
 import { carryOver } from "./carry-over.ts";
 import {
   failsAtProblems,
@@ -62,7 +63,7 @@ async function onCopy(
   try {
     return await runQuiet(lesson, dir, env);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   }
 }
 
@@ -280,7 +281,8 @@ export async function selfCheck(opts: {
         flaky++;
         const at = `${lesson.slug}/${firstFailure(r) ?? "?"}`;
         flakySteps.set(at, (flakySteps.get(at) ?? 0) + 1);
-        problems.push(
+        say(
+          false,
           `${lesson.slug}: solution failed at ${firstFailure(r)} on run ${i + 1}: ${r.steps.find((x) => x.status !== "pass")?.message ?? r.error?.message}`,
         );
       }
@@ -288,7 +290,8 @@ export async function selfCheck(opts: {
     const median = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
     const budget = checker.budget ?? DEFAULT_BUDGET;
     if (median > budget)
-      problems.push(
+      say(
+        false,
         `${lesson.slug}: the check took ${median} ms on the solution, over its budget of ${budget} ms`,
       );
     opts.out.write(

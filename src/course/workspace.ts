@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { cp, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { LearnerError } from "../errors.ts";
 import { RUNNER_ROOT } from "../runner/build.ts";
+import { makeTempDir } from "../runner/teardown.ts";
 import type { Lesson } from "./manifest.ts";
 
 /** Folders the runner never copies, backs up or watches. */
@@ -133,7 +134,7 @@ export async function materialise(
   parent = tmpdir(),
 ): Promise<string> {
   await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, "labs-scenario-"));
+  const dir = await makeTempDir("labs-scenario-", parent);
   for (const f of await filesOf(base)) await cp(join(base, f), join(dir, f));
   if (overlay) {
     for (const f of await filesOf(overlay)) {

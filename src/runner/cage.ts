@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { hasCgroups } from "./platform.ts";
 
 /** Memory a learner server may use when the machine allows a cap (MiB); `LABS_MEMORY_MB` overrides. */
 export const MEMORY_LIMIT_MB = Number(process.env.LABS_MEMORY_MB ?? 1024);
@@ -34,9 +35,9 @@ function tryWrite(file: string, value: string): boolean {
  * server and everything it starts: a child that leaves the process group,
  * starts a new session and clears its environment is still inside, so it is
  * still reaped, and the memory cap holds for Buffers outside V8's heap too.
- * Only where the runner may create cgroups (Linux, root); elsewhere
- * `Cage.create` gives undefined and the runner relies on process groups and
- * its run marker.
+ * Only where the runner may create cgroups (Linux, root, not in portable
+ * mode); elsewhere `Cage.create` gives undefined and the runner relies on
+ * process groups and its run marker.
  */
 export class Cage {
   private constructor(
@@ -46,7 +47,7 @@ export class Cage {
 
   /** Creates a cage named `name`, or undefined when the machine does not allow it. */
   static create(name: string): Cage | undefined {
-    if (process.env.LABS_NO_CAGE) return undefined;
+    if (process.env.LABS_NO_CAGE || !hasCgroups()) return undefined;
     const pidsPath = ownPath("pids");
     if (pidsPath === undefined || !existsSync(join(ROOT, "pids"))) return undefined;
     const pidsDir = join(ROOT, "pids", pidsPath, `realtime-labs-${name}`);

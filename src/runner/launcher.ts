@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Transcript } from "../checks/transcript.ts";
 import type { ServerHandle, Timers } from "../checks/types.ts";
@@ -7,6 +5,7 @@ import type { ServerBuilder, StartCommand } from "./build.ts";
 import { learnerEnv } from "./environment.ts";
 import { LearnerProcess } from "./learner-process.ts";
 import { freePort } from "./ports.ts";
+import { makeTempDir, removeTempDir } from "./teardown.ts";
 
 /** Settings shared by every instance started during one lesson's check. */
 export interface LauncherOptions {
@@ -47,7 +46,7 @@ export class Launcher {
     opts: { port?: number } = {},
   ): Promise<RunningServer> {
     this.command ??= await this.opts.builder.prepare();
-    this.tmp ??= await mkdtemp(join(tmpdir(), "labs-run-"));
+    this.tmp ??= await makeTempDir("labs-run-");
     const port = opts.port ?? (await freePort());
     const databasePath = join(this.tmp, `${name.replace(/\W+/g, "-")}-${this.running.length}.db`);
     const proc = new LearnerProcess({
@@ -86,7 +85,7 @@ export class Launcher {
   /** Stops every instance and deletes the run's temporary files. */
   async stopAll(): Promise<void> {
     await Promise.all(this.running.map((s) => s.stop()));
-    if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
+    if (this.tmp) await removeTempDir(this.tmp);
     this.tmp = undefined;
     this.command = undefined;
   }

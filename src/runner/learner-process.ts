@@ -1,11 +1,11 @@
 import type { ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
 import type { StartCommand } from "./build.ts";
 import { type Cage, MEMORY_LIMIT_MB } from "./cage.ts";
 import { RUN_MARKER } from "./marker.ts";
 import { OutputCapture } from "./output-capture.ts";
+import { hasProcfs } from "./platform.ts";
 import { canConnect } from "./ports.ts";
 import { listeningPorts, pidsWithEnv } from "./procfs.ts";
 import { signalOfStatus } from "./sandbox.ts";
@@ -53,11 +53,7 @@ export function describeExit(info: ExitInfo): string {
   return info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
 }
 
-/**
- * One running learner server: spawned in its own process group, output captured
- * and capped, readiness probed on its port, stopped by signalling the whole group
- * and then reaping anything that still carries the run's marker.
- */
+/** Learner processes started and not yet reaped (one that exited may have left strays in its cage). */
 const live = new Set<LearnerProcess>();
 
 /**
@@ -70,6 +66,20 @@ export function killAllNow(): void {
   live.clear();
 }
 
+/**
+ * Kills every learner process this runner started that is still alive, and
+ * waits for each to end and be reaped (its cage emptied and removed, strays
+ * that left its group killed): the teardown after a signal, which has a moment.
+ */
+export async function killAll(): Promise<void> {
+  await Promise.all([...live].map((p) => p.kill()));
+}
+
+/**
+ * One running learner server: spawned in its own process group, output captured
+ * and capped, readiness probed on its port, stopped by signalling the whole group
+ * and then reaping anything that still carries the run's marker.
+ */
 export class LearnerProcess {
   readonly name: string;
   readonly port: number;
@@ -107,6 +117,7 @@ export class LearnerProcess {
   async start(): Promise<void> {
     this.exitInfo = undefined;
     this.stopping = false;
+    await this.checkPortFree();
     const { command } = this.opts;
     const spare = command.warm && command.entry ? await command.warm.take() : undefined;
     const started =
@@ -118,7 +129,6 @@ export class LearnerProcess {
     if (spare) child.send({ env: this.env, entry: entryUrl(command.entry!) });
     this.child = child;
     live.add(this);
-    child.once("exit", () => live.delete(this));
     this.output.attach(child.stdout!, child.stderr!);
     this.exitPromise = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
@@ -143,7 +153,9 @@ export class LearnerProcess {
   private async waitReady(): Promise<void> {
     const timeout = this.opts.readyTimeout ?? 8000;
     const deadline = performance.now() + timeout;
-    let delay = 3;
+    // Connecting to a port nobody listens on fails at once, so trying often is cheap,
+    // and the sooner a listening server is seen the sooner its check starts.
+    let delay = 2;
     while (performance.now() < deadline) {
       if (this.exitInfo) throw this.exitedEarly();
       if (await canConnect(this.port, "127.0.0.1", 250)) {
@@ -152,11 +164,25 @@ export class LearnerProcess {
       }
       if (this.exitInfo) throw this.exitedEarly();
       await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 1.5, 50);
+      delay = Math.min(delay * 1.25, 25);
     }
     const ports = listeningPorts(this.groupPids()).filter((p) => p !== this.port);
     const tail = this.output.tail(15);
     await this.stop();
+    const details = tail.length
+      ? ["Last lines of your server's output:", ...tail]
+      : ["Your server printed nothing."];
+    if (!hasProcfs()) {
+      // Without /proc the runner cannot see which port it does listen on: it says so.
+      throw new LearnerError(
+        "SERVER_NEVER_LISTENED",
+        `Your server was still running after ${timeout} ms but never accepted a connection on port ${this.port} (the PORT it was given). On this system the runner cannot tell which port it listens on instead, if any.`,
+        {
+          hint: "If it listens on another port, read the port from the environment: `const port = Number(process.env.PORT ?? 3000)` and pass it to serve({ port }). Otherwise make sure src/server.ts calls serve({ fetch: app.fetch, port }) and that nothing before it blocks (an endless loop, a promise that never settles, a top-level await on something that never answers).",
+          details,
+        },
+      );
+    }
     if (ports.length > 0) {
       throw new LearnerError(
         "SERVER_WRONG_PORT",
@@ -172,26 +198,39 @@ export class LearnerProcess {
       `Your server was still running after ${timeout} ms but never accepted a connection on port ${this.port}.`,
       {
         hint: "Make sure src/server.ts calls serve({ fetch: app.fetch, port }) and that nothing before it blocks (an endless loop, a promise that never settles, a top-level await on something that never answers).",
-        details: tail.length
-          ? ["Last lines of your server's output:", ...tail]
-          : ["Your server printed nothing."],
+        details,
       },
     );
   }
 
   /**
    * Something answers on the port; make sure it is this server and not another
-   * process squatting the port meant for it (where /proc tells).
+   * process squatting the port meant for it. Where /proc tells (Linux), by the
+   * sockets its processes hold; elsewhere `checkPortFree` has looked before the start.
    */
   private async checkPortOwner(): Promise<void> {
-    if (!existsSync("/proc/net/tcp")) return;
+    if (!hasProcfs()) return;
     for (let i = 0; i < 20; i++) {
       if (this.exitInfo) throw this.exitedEarly();
       if (listeningPorts(this.groupPids()).includes(this.port)) return;
       await new Promise((r) => setTimeout(r, 10));
     }
     await this.stop();
-    throw new LearnerError(
+    throw this.portTaken();
+  }
+
+  /**
+   * Without /proc, who holds a port cannot be told once the server runs, so the
+   * port is probed before it starts: what answers then is another process's.
+   * (One that takes the port later makes the server fail to listen: SERVER_EXITED.)
+   */
+  private async checkPortFree(): Promise<void> {
+    if (hasProcfs()) return;
+    if (await canConnect(this.port, "127.0.0.1", 250)) throw this.portTaken();
+  }
+
+  private portTaken(): LearnerError {
+    return new LearnerError(
       "SERVER_PORT_TAKEN",
       `Port ${this.port} answers, but not from ${this.name}: another process holds it.`,
       {
@@ -258,11 +297,13 @@ export class LearnerProcess {
 
   /** SIGKILL to the group and the cage, synchronously (used on the runner's own exit). */
   killNow(): void {
-    killLearnerNow(this.pid, this.cage);
+    // the group only while its leader lives: a pid that has ended may name someone else's group
+    killLearnerNow(this.alive ? this.pid : undefined, this.cage);
   }
 
   private async reap(): Promise<void> {
     await reapLearner(this.pid, this.cage, this.marker);
     this.cage = undefined;
+    live.delete(this);
   }
 }

@@ -149,12 +149,18 @@ export interface ModuleHostOptions {
   callTimeout?: number;
 }
 
+/** Module hosts started and not yet stopped (one that exited may have left strays in its cage). */
 const live = new Set<ModuleHost>();
 
 /** Kills every module host still alive, at once (on the runner's own exit). */
 export function killModuleHostsNow(): void {
   for (const host of live) host.killNow();
   live.clear();
+}
+
+/** Stops every module host still alive and waits until each is reaped (the teardown after a signal). */
+export async function stopModuleHosts(): Promise<void> {
+  await Promise.all([...live].map((host) => host.stop()));
 }
 
 /**
@@ -255,7 +261,6 @@ export class ModuleHost {
     this.output.attach(child.stdout!, child.stderr!);
     this.exitPromise = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
-        live.delete(this);
         this.exitInfo = {
           ...statusOf(code, signal, this.sandboxed),
           memoryLimit: this.cage?.hitMemoryLimit(),
@@ -264,7 +269,6 @@ export class ModuleHost {
         resolve(this.exitInfo);
       });
       child.once("error", () => {
-        live.delete(this);
         this.exitInfo = { code: null, signal: null };
         this.breakWith(this.exitError(""));
         resolve(this.exitInfo);
@@ -506,7 +510,7 @@ export class ModuleHost {
 
   /** SIGKILL to the process group and the cage, at once. */
   killNow(): void {
-    killLearnerNow(this.child?.pid, this.cage);
+    killLearnerNow(this.alive ? this.child?.pid : undefined, this.cage);
   }
 
   /** Ends the process and everything it started. */

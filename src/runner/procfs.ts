@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { hasProcfs } from "./platform.ts";
 
 /**
  * Linux /proc helpers used to diagnose and reap learner processes. On systems
- * without /proc they return empty results, so callers degrade to plain signals.
+ * without /proc (and in portable mode, see platform.ts) the runner's helpers
+ * return empty results, so callers degrade to plain signals.
  */
 
 function read(path: string): string | undefined {
@@ -25,6 +27,7 @@ function pids(): number[] {
 
 /** Process ids whose environment holds `NAME=value` (how a run's processes are found again). */
 export function pidsWithEnv(name: string, value: string): number[] {
+  if (!hasProcfs()) return [];
   const needle = `${name}=${value}`;
   const found: number[] = [];
   for (const pid of pids()) {
@@ -87,6 +90,7 @@ function tcpRows(): TcpRow[] {
 
 /** TCP ports on which any of `pidList` listens. */
 export function listeningPorts(pidList: number[]): number[] {
+  if (!hasProcfs()) return [];
   const inodes = socketInodes(pidList);
   const ports = tcpRows()
     .filter((r) => r.state === "0A" && inodes.has(r.inode))
@@ -96,6 +100,7 @@ export function listeningPorts(pidList: number[]): number[] {
 
 /** Local ports of the TCP connections that `pidList` hold to `remotePort`. */
 export function connectionPorts(pidList: number[], remotePort: number): number[] {
+  if (!hasProcfs()) return [];
   const inodes = socketInodes(pidList);
   return tcpRows()
     .filter((r) => r.remotePort === remotePort && inodes.has(r.inode))
@@ -104,11 +109,16 @@ export function connectionPorts(pidList: number[], remotePort: number): number[]
 
 /** Resident memory of a process in bytes, if known. */
 export function rssBytes(pid: number): number | undefined {
+  if (!hasProcfs()) return undefined;
   const m = /VmRSS:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`) ?? "");
   return m ? Number(m[1]) * 1024 : undefined;
 }
 
-/** Process ids whose working directory is `dir` (learner servers run in their workspace). */
+/**
+ * Process ids whose working directory is `dir` (learner servers run in their workspace).
+ * The runner does not use it; tests do, to find what a run left behind, so it reads
+ * /proc in portable mode too.
+ */
 export function pidsWithCwd(dir: string): number[] {
   return pids().filter((pid) => {
     try {

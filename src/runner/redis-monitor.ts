@@ -1,4 +1,5 @@
 import { excerpt, type Transcript } from "../checks/transcript.ts";
+import { hasProcfs } from "./platform.ts";
 import { connectionPorts } from "./procfs.ts";
 
 /**
@@ -9,6 +10,8 @@ import { connectionPorts } from "./procfs.ts";
  *
  * Best effort throughout: it never throws, never prints, and outlives Redis
  * restarts by connecting again; a command it cannot attribute is left out.
+ * Commands are attributed by the servers' sockets in /proc: without it (not
+ * Linux, or LABS_PORTABLE) none could be, so the transcript says so instead.
  */
 
 /** Lines one monitor writes before it says the rest is not shown (and stops watching). */
@@ -138,6 +141,14 @@ export async function monitorRedis(opts: {
   servers: () => readonly RedisMonitorServer[];
 }): Promise<RedisMonitor> {
   const { url, prefix, transcript } = opts;
+  if (!hasProcfs()) {
+    transcript.add(
+      "redis",
+      "info",
+      "the Redis commands your servers send are not shown: on this system the runner cannot tell which connection is whose",
+    );
+    return { stop: async () => {} };
+  }
   let createClient: CreateClient;
   let ErrorReply: typeof import("redis").ErrorReply;
   let redisPort: number;

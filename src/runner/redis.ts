@@ -5,6 +5,7 @@ import { delimiter, join } from "node:path";
 import type { Transcript } from "../checks/transcript.ts";
 import { LearnerError } from "../errors.ts";
 import { canConnect, freePort } from "./ports.ts";
+import { onTeardown } from "./teardown.ts";
 
 /** Where a check run's Redis comes from. */
 export type RedisSource = "REDIS_URL" | "redis-server" | "none";
@@ -87,8 +88,8 @@ export async function provideRedis(
   const port = await freePort();
   const log = transcript.logger("redis");
   let child: ChildProcess | undefined;
-  // A detached redis-server would outlive a runner that dies without teardown.
-  const killOnExit = () => {
+  // A detached redis-server would outlive a runner that ends without this run's own stop.
+  const killNow = () => {
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
       try {
         process.kill(-child.pid, "SIGKILL");
@@ -97,7 +98,7 @@ export async function provideRedis(
       }
     }
   };
-  process.once("exit", killOnExit);
+  const forget = onTeardown(killNow);
   // Set by the final stop: a restart still in flight (its step failed meanwhile) must not start a new server.
   let closed = false;
   const start = async () => {
@@ -164,7 +165,7 @@ export async function provideRedis(
     },
     stop: async () => {
       closed = true;
-      process.off("exit", killOnExit);
+      forget();
       await stop();
     },
   };

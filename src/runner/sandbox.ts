@@ -3,6 +3,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { describePlatform, hasNamespaces, portable, realPlatform } from "./platform.ts";
 
 /** The shell script that enters the namespaces (beside this file, in the runner's installation). */
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "child", "sandbox.sh");
@@ -25,7 +26,8 @@ let support: SandboxSupport | undefined;
 /**
  * Finds out once per runner process whether learner code can run in its own PID
  * and mount namespaces (as root, or as any user where the kernel allows user
- * namespaces), by running the sandbox around `true`. `LABS_NO_SANDBOX=1` turns it off.
+ * namespaces), by running the sandbox around `true`. `LABS_NO_SANDBOX=1` turns it off,
+ * and so does `LABS_PORTABLE=1` (platform.ts).
  */
 export function sandboxSupport(): SandboxSupport {
   if (support) return support;
@@ -37,8 +39,13 @@ function probe(): SandboxSupport {
   if (process.env.LABS_NO_SANDBOX) {
     return { kind: "none", detail: "turned off by LABS_NO_SANDBOX" };
   }
-  if (process.platform !== "linux") {
-    return { kind: "none", detail: `namespaces are Linux only (this is ${process.platform})` };
+  if (!hasNamespaces()) {
+    return {
+      kind: "none",
+      detail: portable()
+        ? describePlatform()
+        : `namespaces are Linux only (this is ${realPlatform()})`,
+    };
   }
   const root = process.getuid?.() === 0;
   const tries = root ? [BASE_FLAGS] : [["--user", "--map-root-user", ...BASE_FLAGS]];

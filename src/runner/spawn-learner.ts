@@ -16,6 +16,16 @@ export interface LearnerChild {
   sandboxed: boolean;
 }
 
+let refusing = false;
+
+/**
+ * From now on no learner code is started (the runner is tearing down: a run
+ * still going would otherwise start servers again as the teardown kills them).
+ */
+export function refuseSpawns(): void {
+  refusing = true;
+}
+
 /**
  * The one way the runner starts learner code (servers, prewarmed spares, module
  * hosts): node with `nodeArgs`, in its own process group, with exactly `env`
@@ -29,6 +39,7 @@ export function spawnLearner(opts: {
   env: Record<string, string>;
   ipc?: boolean;
 }): LearnerChild {
+  if (refusing) throw new Error("realtime-labs is stopping: no more learner processes are started");
   const marker = randomUUID();
   const cage = Cage.create(marker);
   const command = sandboxed(opts.nodeArgs, { cwd: opts.cwd, cgroupProcs: cage?.procsFiles() });

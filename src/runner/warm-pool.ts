@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type LearnerChild, spawnLearner } from "./spawn-learner.ts";
+import { killLearnerNow, type LearnerChild, spawnLearner } from "./spawn-learner.ts";
 
 /**
  * The script a spare process runs: it imports the server's packages ahead of
@@ -24,12 +24,25 @@ process.once("message", (go) => {
 process.send({ ready: true });
 `;
 
-const spares = new Set<ChildProcess>();
+/** Spares not yet taken by a learner process (which answers for them from then on). */
+const spares = new Set<LearnerChild>();
 
-/** Kills every spare at once (on the runner's own exit). */
+/** Kills every spare at once, and what is in its cage (on the runner's own exit). */
 export function killSparesNow(): void {
-  for (const child of spares) kill(child);
+  for (const spare of spares) killLearnerNow(spare.child.pid, spare.cage);
   spares.clear();
+}
+
+/** Kills every spare and removes its cage (the teardown after a signal). */
+export async function killSpares(): Promise<void> {
+  const all = [...spares];
+  spares.clear();
+  await Promise.all(
+    all.map((spare) => {
+      kill(spare.child);
+      return spare.cage?.remove();
+    }),
+  );
 }
 
 /** A spare, prewarmed learner process (in its cage and sandbox), adopted by the next start. */
@@ -60,6 +73,7 @@ export class WarmPool {
     const current = this.spare;
     this.spare = undefined;
     const spare = current ? await current : undefined;
+    if (spare) spares.delete(spare);
     this.fill();
     if (
       !spare ||
@@ -95,8 +109,8 @@ export class WarmPool {
       ipc: true,
     });
     const { child } = spare;
-    spares.add(child);
-    child.once("exit", () => spares.delete(child));
+    spares.add(spare);
+    child.once("exit", () => spares.delete(spare));
     const ready = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 5000);
       child.once("message", () => {
@@ -109,12 +123,12 @@ export class WarmPool {
       });
     });
     if (!ready || this.closed) {
+      spares.delete(spare);
       kill(child);
       await spare.cage?.remove();
       return undefined;
     }
-    // adopted from here on: the learner process that takes it answers for it
-    spares.delete(child);
+    // ready, and still the runner's to kill on its exit until a learner process takes it
     return spare;
   }
 
@@ -124,6 +138,7 @@ export class WarmPool {
     const spare = await this.spare;
     this.spare = undefined;
     if (spare) {
+      spares.delete(spare);
       kill(spare.child);
       await spare.cage?.remove();
     }

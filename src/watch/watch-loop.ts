@@ -2,6 +2,17 @@ import { relative } from "node:path";
 import { watch } from "chokidar";
 import type { KeyCommand } from "./keys.ts";
 
+/**
+ * How long the files must be quiet after a change before a run starts. Editors
+ * write a save in a few steps (truncate then write, or a temporary file renamed
+ * over the old one) that land within a few milliseconds of each other; a change
+ * that comes later still gets its own run after the current one, so no save is lost.
+ */
+export const SAVE_QUIET_MS = 30;
+
+/** How often a polling watch looks at each file (a save is seen within this, plus the debounce). */
+export const POLL_INTERVAL_MS = 100;
+
 /** What wakes the watch loop. */
 export type WatchEvent = { type: "change"; path: string } | { type: "key"; key: KeyCommand };
 
@@ -33,12 +44,15 @@ export class WatchLoop {
       run: (changed: string[]) => Promise<void>;
       key: (k: KeyCommand) => Promise<void> | void;
     },
-    private readonly debounceMs = 100,
+    private readonly debounceMs = SAVE_QUIET_MS,
+    /** Poll the files' stat instead of OS events (folders where events do not arrive). */
+    poll = false,
   ) {
     this.watcher = watch(dir, {
       ignored: (p) => isIgnored(relative(dir, p)),
       ignoreInitial: true,
       atomic: false,
+      ...(poll ? { usePolling: true, interval: POLL_INTERVAL_MS, binaryInterval: 300 } : {}),
     });
     this.watcher.on("all", (_event, path) =>
       this.dispatch({ type: "change", path: relative(dir, path) }),

@@ -7,7 +7,7 @@ import type { LessonChecker } from "../../src/checks/types.ts";
 import { createBuilder } from "../../src/runner/build.ts";
 import { CHECK_TIMERS } from "../../src/runner/environment.ts";
 import { Launcher } from "../../src/runner/launcher.ts";
-import { pidsWithEnv } from "../../src/runner/procfs.ts";
+import { processesWithEnv } from "./procs.ts";
 
 /** Folder of the supervisor's broken-server fixtures. */
 export const SUPERVISOR_FIXTURES = join(import.meta.dirname, "..", "fixtures", "supervisor");
@@ -42,7 +42,7 @@ export async function runScenario(
       timers: CHECK_TIMERS,
       workspace,
     });
-    return { result, transcript, tag, leftovers: () => pidsWithEnv("LABS_TEST_TAG", tag) };
+    return { result, transcript, tag, leftovers: () => processesWithEnv("LABS_TEST_TAG", tag) };
   } finally {
     await builder.dispose();
   }

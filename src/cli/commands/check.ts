@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { isAvailable, type Lesson, loadCourse } from "../../course/manifest.ts";
 import { checkLessons } from "../../course/run-lessons.ts";
 import { materialise } from "../../course/workspace.ts";
 import { LearnerError } from "../../errors.ts";
+import { removeTempDir } from "../../runner/teardown.ts";
 import type { Parsed } from "../args.ts";
 import { type CliIO, EXIT } from "../io.ts";
 import { recordCheck } from "../record.ts";
@@ -76,7 +76,7 @@ async function workspaces(
       workspace: own(lessons.at(-1)!),
       workspaceOf: own,
       cleanup: async () => {
-        for (const dir of copies.values()) await rm(dir, { recursive: true, force: true });
+        for (const dir of copies.values()) await removeTempDir(dir);
       },
     };
   }

@@ -15,7 +15,9 @@ import { PrettyReporter } from "../../report/pretty.ts";
 import { combine } from "../../report/reporter.ts";
 import type { Style } from "../../report/style.ts";
 import { createBuilder } from "../../runner/build.ts";
+import { quitOnSignal } from "../../runner/teardown.ts";
 import { listenKeys } from "../../watch/keys.ts";
+import { pollReason } from "../../watch/poll.ts";
 import { WatchLoop } from "../../watch/watch-loop.ts";
 import { WebView } from "../../web/web-view.ts";
 import type { Parsed } from "../args.ts";
@@ -134,9 +136,11 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
         : EXIT.failed;
   }
 
+  const poll = pollReason(ws, { flag: p.flags.poll, env: io.env });
+  const watching = poll ? `Watching your files (polling: ${poll}).` : "Watching your files.";
   const footer = () =>
     io.stdout.write(
-      `\n${webLine()}${s.dim(tty ? "Watching your files. Keys: h hint · r run again · l lesson text · q quit" : "Watching your files. Type h, r, l or q and press Enter.")}\n`,
+      `\n${webLine()}${s.dim(tty ? `${watching} Keys: h hint · r run again · l lesson text · q quit` : `${watching} Type h, r, l or q and press Enter.`)}\n`,
     );
   let last: LessonResult | undefined;
   let resolveQuit: () => void = () => {};
@@ -146,44 +150,47 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
   let stopKeys = () => {};
   const keys = () => listenKeys(io.stdin, (k) => loop.dispatch({ type: "key", key: k }));
   let asked = false;
-  const loop = new WatchLoop(ws, {
-    run: async (changed) => {
-      last = await runOnce(changed);
-      // Once the code passes, the questions are asked (once a session; the answers
-      // file they write is saved like any file, so the check runs again by itself).
-      if (quiz && !quizOnly && interactive && !asked && atQuestions(last)) {
-        asked = true;
-        io.stdout.write(`\n${s.green(s.ok)} Your code passes. Now the questions.\n`);
-        stopKeys();
-        await ask();
-        stopKeys = keys();
-      }
-      footer();
-    },
-    key: (k) => {
-      if (k === "quit") resolveQuit();
-      else if (k === "lesson") {
-        showLesson();
+  const loop = new WatchLoop(
+    ws,
+    {
+      run: async (changed) => {
+        last = await runOnce(changed);
+        // Once the code passes, the questions are asked (once a session; the answers
+        // file they write is saved like any file, so the check runs again by itself).
+        if (quiz && !quizOnly && interactive && !asked && atQuestions(last)) {
+          asked = true;
+          io.stdout.write(`\n${s.green(s.ok)} Your code passes. Now the questions.\n`);
+          stopKeys();
+          await ask();
+          stopKeys = keys();
+        }
         footer();
-      } else if (k === "hint") {
-        void (async () => {
-          io.stdout.write("\n");
-          const shown = await writeNextHint(io, s, { lesson, workspace: ws, result: last });
-          if (!shown) io.stdout.write(`${s.dim("Nothing has failed; no hint needed.")}\n`);
-        })();
-      }
+      },
+      key: (k) => {
+        if (k === "quit") resolveQuit();
+        else if (k === "lesson") {
+          showLesson();
+          footer();
+        } else if (k === "hint") {
+          void (async () => {
+            io.stdout.write("\n");
+            const shown = await writeNextHint(io, s, { lesson, workspace: ws, result: last });
+            if (!shown) io.stdout.write(`${s.dim("Nothing has failed; no hint needed.")}\n`);
+          })();
+        }
+      },
     },
-  });
+    undefined,
+    poll !== undefined,
+  );
   stopKeys = keys();
-  const onSignal = () => resolveQuit();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  // Ctrl+C (or SIGTERM) quits as q does; the runner still ends it if that takes too long.
+  const release = quitOnSignal(() => resolveQuit());
   await loop.ready();
   loop.dispatch({ type: "key", key: "run" });
   await quit;
   stopKeys();
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
+  release();
   await loop.close();
   await builder.dispose();
   await web?.close();

@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { isLearnerError } from "../../errors.ts";
+import { makeTempDir, removeTempDir } from "../../runner/teardown.ts";
 import type { Course } from "../manifest.ts";
 import { courseTrees } from "./course-trees.ts";
 import { buildHistory, changedFiles, initRepo, rel, treeOf, treeOfDir } from "./history-repo.ts";
@@ -17,7 +15,7 @@ const FIX =
  * unchanged would write nothing (the round trip is byte-identical).
  */
 export async function historyProblems(course: Course): Promise<string[]> {
-  const repo = await mkdtemp(join(tmpdir(), "labs-history-"));
+  const repo = await makeTempDir("labs-history-");
   const problems: string[] = [];
   try {
     await initRepo(repo);
@@ -54,6 +52,6 @@ export async function historyProblems(course: Course): Promise<string[]> {
     }
     return problems;
   } finally {
-    await rm(repo, { recursive: true, force: true });
+    await removeTempDir(repo);
   }
 }

@@ -2,6 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { defineChecker } from "../../../src/checks/types.ts";
+import { portable } from "../../../src/runner/platform.ts";
 import { canConnect } from "../../../src/runner/ports.ts";
 import { runScenario, SUPERVISOR_FIXTURES } from "../../helpers/scenario.ts";
 
@@ -85,8 +86,14 @@ describe("the supervisor of learner servers", () => {
 
   it("finds the port a server listens on when it ignores PORT", async () => {
     const { first, leftovers } = await scenario("wrong-port", 1000);
-    expect(first?.code).toBe("SERVER_WRONG_PORT");
-    expect(first?.message).toMatch(/listening on port \d+, but the runner gave it PORT=\d+/);
+    if (portable()) {
+      // Without /proc the port cannot be found: the runner says so and points at PORT first.
+      expect(first?.code).toBe("SERVER_NEVER_LISTENED");
+      expect(first?.message).toMatch(/cannot tell which port it listens on/);
+    } else {
+      expect(first?.code).toBe("SERVER_WRONG_PORT");
+      expect(first?.message).toMatch(/listening on port \d+, but the runner gave it PORT=\d+/);
+    }
     expect(first?.hint).toMatch(/process\.env\.PORT/);
     expect(leftovers()).toEqual([]);
   });
@@ -123,7 +130,11 @@ describe("the supervisor of learner servers", () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it("reaps a child that left the process group", async () => {
+  it("reaps a child that left the process group", async (ctx) => {
+    ctx.skip(
+      portable(),
+      "Linux only: a child that leaves the group is found by its environment in /proc, or in the cage (cgroups) or the sandbox (namespaces); without them it is out of reach",
+    );
     const { result, leftovers } = await scenario("spawns-orphan");
     expect(result.status).toBe("pass");
     await new Promise((r) => setTimeout(r, 100));
