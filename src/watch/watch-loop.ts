@@ -37,6 +37,7 @@ export class WatchLoop {
   private stopped = false;
   private readonly watcher;
   private changed: string[] = [];
+  private readonly debounceMs: number;
 
   constructor(
     dir: string,
@@ -44,10 +45,15 @@ export class WatchLoop {
       run: (changed: string[]) => Promise<void>;
       key: (k: KeyCommand) => Promise<void> | void;
     },
-    private readonly debounceMs = SAVE_QUIET_MS,
-    /** Poll the files' stat instead of OS events (folders where events do not arrive). */
-    poll = false,
+    opts: {
+      /** Quiet time after a change before a run starts. */
+      debounceMs?: number;
+      /** Poll the files' stat instead of OS events (folders where events do not arrive). */
+      poll?: boolean;
+    } = {},
   ) {
+    this.debounceMs = opts.debounceMs ?? SAVE_QUIET_MS;
+    const poll = opts.poll ?? false;
     this.watcher = watch(dir, {
       ignored: (p) => isIgnored(relative(dir, p)),
       ignoreInitial: true,

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RUNNER_ROOT } from "../../runner/build.ts";
 import { CHROMIUM_FIX, describeChromium, searchChromium } from "../../runner/chromium.ts";
+import { portable } from "../../runner/platform.ts";
 import { freePort } from "../../runner/ports.ts";
 import { findRedisServer, NO_REDIS_HINT } from "../../runner/redis.ts";
 import { sandboxSupport } from "../../runner/sandbox.ts";
@@ -69,7 +70,9 @@ export async function doctorCommand(p: Parsed, io: CliIO): Promise<number> {
       : {
           ok: "warn",
           what: `learner code runs without a sandbox: ${sandbox.detail}`,
-          fix: "Fine for your own code. To grade other people's code, grade on Linux as root (or where user namespaces are allowed): there learner code cannot see or signal the grader, read its environment in /proc, or write the runner's files.",
+          fix: portable()
+            ? "LABS_PORTABLE=1 is set, so the runner acts as on macOS: unset it (`unset LABS_PORTABLE`) to run learner code in its sandbox again."
+            : "Fine for your own code. To grade other people's code, grade on Linux as root (or where user namespaces are allowed): there learner code cannot see or signal the grader, read its environment in /proc, or write the runner's files.",
         },
   );
   if (io.env.REDIS_URL)

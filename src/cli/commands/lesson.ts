@@ -180,8 +180,7 @@ export async function lessonCommand(p: Parsed, io: CliIO): Promise<number> {
         }
       },
     },
-    undefined,
-    poll !== undefined,
+    { poll: poll !== undefined },
   );
   stopKeys = keys();
   // Ctrl+C (or SIGTERM) quits as q does; the runner still ends it if that takes too long.

@@ -62,8 +62,7 @@ describe("a save written in several steps is not lost", () => {
     const loop = new WatchLoop(
       dir,
       { run: async () => void seen.push(await readFile(file, "utf8")), key: () => {} },
-      100,
-      poll,
+      { debounceMs: 100, poll },
     );
     await loop.ready();
     return { dir, file, seen, loop };
